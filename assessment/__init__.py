@@ -1,0 +1,113 @@
+"""dmat: digital maturity self-assessment for city governments."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, render_template, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import Config, ProductionConfig
+
+from .extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = PROJECT_DIR / "migrations"
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """The application factory: configuration, extensions and blueprints, nothing at import."""
+    if config_class is None:
+        config_class = ProductionConfig if os.environ.get("DMAT_ENV") == "production" else Config
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        instance_path=str(PROJECT_DIR / "instance"),
+    )
+    app.config.from_object(config_class)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("DMAT_SECRET_KEY must be set when DMAT_ENV=production")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    logging.getLogger("dmat").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.session_protection = "strong"
+
+    from . import models  # noqa: F401  (the user loader needs the tables registered)
+    from .auth.views import bp as auth_bp
+    from .main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+
+    register_error_pages(app)
+    app.context_processor(template_globals)
+    return app
+
+
+def select_locale() -> str:
+    """The user's saved language, then the session's choice, then the browser's preference."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    if session.get("language") in languages:
+        return session["language"]
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def template_globals() -> dict:
+    from flask_babel import get_locale
+
+    return {"current_language": str(get_locale()), "languages": {"en": "English", "bg": "Български"}}
+
+
+def register_error_pages(app: Flask) -> None:
+    def page(status: int, title, message):
+        def handler(_error):
+            return render_template("error.html", status=status, title=title, message=message), status
+
+        return handler
+
+    app.register_error_handler(400, page(400, _l("Bad request"), _l("The request could not be understood.")))
+    app.register_error_handler(403, page(403, _l("Not allowed"), _l("You do not have access to this page.")))
+    app.register_error_handler(404, page(404, _l("Page not found"), _l("There is nothing at this address.")))
+    app.register_error_handler(413, page(413, _l("File too large"), _l("The file is larger than the server accepts.")))
+    app.register_error_handler(
+        CSRFError,
+        page(400, _l("Form expired"), _l("The form's security token is missing or expired. Reload the page and try again.")),
+    )
+    app.register_error_handler(500, page(500, _l("Something went wrong"), _l("The error has been logged. Your saved answers are safe.")))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys, and use WAL so readers never block the autosaving writers."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

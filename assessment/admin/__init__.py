@@ -1,0 +1,1 @@
+"""Programme management: cities, rounds, questionnaires, users, imports."""

@@ -1,0 +1,317 @@
+"""Programme writes: questionnaires, cities, rounds, users and imported responses.
+
+Each function checks its input completely, raises DmatError before changing anything when the
+input is wrong, and flushes; the caller (a request or a command) commits once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+
+from questionnaires import QuestionnaireDefinition
+
+from ..errors import DmatError
+from ..extensions import db
+from ..lookups import normalize_email, questionnaire_labelled, user_with_email
+from ..models import (
+    Answer,
+    AnswerKind,
+    Area,
+    Assessment,
+    City,
+    Question,
+    Questionnaire,
+    Response,
+    Role,
+    Round,
+    User,
+    utcnow,
+)
+from .response_files import ResponseRow
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+MAX_NAME_CHARS = 120
+
+
+def import_questionnaire(definition: QuestionnaireDefinition) -> tuple[Questionnaire, bool]:
+    """Store a validated questionnaire; returns it and whether it was new.
+
+    Importing the same file again is a no-op; a different file under a stored key and version
+    is refused, because a stored version may already have answers.
+    """
+    existing = db.session.scalar(
+        select(Questionnaire).where(
+            Questionnaire.key == definition.key, Questionnaire.version == definition.version
+        )
+    )
+    if existing is not None:
+        if existing.source == definition.source:
+            return existing, False
+        raise DmatError(
+            f"questionnaire {definition.label} is already stored with different content; "
+            "a changed questionnaire needs a new version number"
+        )
+    questionnaire = Questionnaire(
+        key=definition.key,
+        version=definition.version,
+        languages=list(definition.languages),
+        title=definition.title,
+        description=definition.description,
+        source=definition.source,
+    )
+    for area_position, area_definition in enumerate(definition.areas):
+        area = Area(
+            key=area_definition.key,
+            position=area_position,
+            weight=area_definition.weight,
+            title=area_definition.title,
+            description=area_definition.description,
+        )
+        questionnaire.areas.append(area)
+        for position, q in enumerate(area_definition.questions):
+            area.questions.append(
+                Question(
+                    questionnaire=questionnaire,
+                    key=q.key,
+                    position=position,
+                    weight=q.weight,
+                    allow_na=q.allow_na,
+                    text=q.text,
+                    help=q.help,
+                    levels=list(q.levels),
+                    level_count=len(q.levels),
+                )
+            )
+    db.session.add(questionnaire)
+    db.session.flush()
+    return questionnaire, True
+
+
+def check_name(value: str, what: str) -> str:
+    name = " ".join(value.split())
+    if not name:
+        raise DmatError(f"{what} must not be empty")
+    if len(name) > MAX_NAME_CHARS:
+        raise DmatError(f"{what} is {len(name)} characters long; at most {MAX_NAME_CHARS}")
+    if any(ord(ch) < 32 for ch in value if ch not in "\t\n\r"):
+        raise DmatError(f"{what} contains control characters")
+    return name
+
+
+def add_city(name: str, country: str) -> City:
+    name = check_name(name, "city name")
+    if not COUNTRY.match(country.strip()):
+        raise DmatError(f"country '{country}' must be a two-letter ISO 3166 code such as BG")
+    if db.session.scalar(select(City.id).where(City.name == name)) is not None:
+        raise DmatError(f"a city named '{name}' already exists")
+    city = City(name=name, country=country.strip().upper())
+    db.session.add(city)
+    db.session.flush()
+    return city
+
+
+def create_round(name: str, questionnaire_label: str) -> Round:
+    name = check_name(name, "round name")
+    questionnaire = questionnaire_labelled(questionnaire_label)
+    if db.session.scalar(select(Round.id).where(Round.name == name)) is not None:
+        raise DmatError(f"a round named '{name}' already exists")
+    round_ = Round(name=name, questionnaire=questionnaire)
+    db.session.add(round_)
+    db.session.flush()
+    return round_
+
+
+def create_user(
+    email: str,
+    role: Role | str,
+    city: City | None = None,
+    password: str | None = None,
+    name: str = "",
+) -> User:
+    email = normalize_email(email)
+    if not EMAIL.match(email) or len(email) > 254:
+        raise DmatError(f"'{email}' is not an e-mail address")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise DmatError(
+            f"role '{role}' is not one of {', '.join(r.value for r in Role)}"
+        ) from None
+    if role.is_city_role and city is None:
+        raise DmatError(f"a {role} belongs to a city: give --city")
+    if not role.is_city_role and city is not None:
+        raise DmatError(f"a {role} works across cities: do not give a city")
+    if user_with_email(email) is not None:
+        raise DmatError(f"a user with e-mail {email} already exists")
+    user = User(email=email, role=role, city=city, name=check_name(name, "name") if name else "")
+    if password is not None:
+        check_password_strength(password)
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+MIN_PASSWORD_CHARS = 10
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise DmatError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
+    if len(password) > 1024:
+        raise DmatError("the password is longer than 1024 characters")
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    rows: int
+    answers_created: int
+    answers_updated: int
+    respondents_created: int
+    assessments_created: int
+    cities: int
+
+
+def parse_answer(raw: str, question: Question) -> tuple[AnswerKind, int | None]:
+    """An answer as written in a file or a form: ``1..n``, ``dont_know`` or ``not_applicable``."""
+    value = raw.strip().lower()
+    if value == AnswerKind.DONT_KNOW:
+        return AnswerKind.DONT_KNOW, None
+    if value == AnswerKind.NOT_APPLICABLE:
+        if not question.allow_na:
+            raise DmatError(f"question {question.key} does not allow not_applicable")
+        return AnswerKind.NOT_APPLICABLE, None
+    if value.isdigit() and 1 <= int(value) <= question.level_count:
+        return AnswerKind.LEVEL, int(value)
+    raise DmatError(
+        f"answer '{raw}' to {question.key} must be a level 1..{question.level_count}, "
+        f"dont_know{' or not_applicable' if question.allow_na else ''}"
+    )
+
+
+def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) -> ImportSummary:
+    """Store the answers of a response file; every row is checked before anything is written.
+
+    Unknown respondents become respondents of the row's city; an answer already stored for the
+    same respondent and question is replaced.
+    """
+    if not rows:
+        raise DmatError(f"{filename}: no answers to import")
+    questions = {q.key: q for area in round_.questionnaire.areas for q in area.questions}
+    cities = {c.name.lower(): c for c in db.session.scalars(select(City))}
+    emails = {normalize_email(row.respondent) for row in rows}
+    users = {
+        u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))
+    }
+    assessments = {
+        a.city_id: a
+        for a in db.session.scalars(select(Assessment).where(Assessment.round_id == round_.id))
+    }
+    problems: list[str] = []
+    parsed = []
+    seen: dict[tuple[str, str], int] = {}
+    new_respondents: dict[str, City] = {}
+    for row in rows:
+        where = f"{filename}:{row.line}"
+        city = cities.get(row.city.lower())
+        question = questions.get(row.question)
+        email = normalize_email(row.respondent)
+        if city is None:
+            problems.append(f"{where}: unknown city '{row.city}' (add it with dmat city add)")
+        elif city.id in assessments and assessments[city.id].is_submitted:
+            problems.append(
+                f"{where}: the assessment of {city.name} in '{round_.name}' is submitted; "
+                "reopen it before importing"
+            )
+        if question is None:
+            problems.append(
+                f"{where}: question '{row.question}' is not in {round_.questionnaire.label}"
+            )
+        if not EMAIL.match(email):
+            problems.append(f"{where}: respondent '{row.respondent}' is not an e-mail address")
+        elif city is not None:
+            user = users.get(email)
+            owner = user.city_id if user is not None else getattr(new_respondents.get(email), "id", None)
+            if user is not None and not user.role.is_city_role:
+                problems.append(f"{where}: {email} is a {user.role}, not a city team member")
+            elif owner is not None and owner != city.id:
+                problems.append(f"{where}: {email} belongs to another city than {city.name}")
+            elif user is None:
+                new_respondents.setdefault(email, city)
+        if question is not None:
+            try:
+                kind, level = parse_answer(row.answer, question)
+            except DmatError as error:
+                problems.append(f"{where}: {error.message}")
+            else:
+                first = seen.setdefault((email, question.key), row.line)
+                if first != row.line:
+                    problems.append(
+                        f"{where}: a second answer of {email} to {question.key} "
+                        f"(first on line {first})"
+                    )
+                parsed.append((row, city, email, question, kind, level))
+    if problems:
+        raise DmatError(f"{filename}: {len(problems)} problem(s); nothing was imported", problems)
+    return _store_answers(round_, parsed, users, new_respondents, assessments)
+
+
+def _store_answers(round_, parsed, users, new_respondents, assessments) -> ImportSummary:
+    for email, city in new_respondents.items():
+        users[email] = User(email=email, role=Role.RESPONDENT, city=city)
+        db.session.add(users[email])
+    assessments_created = 0
+    for city_id in {city.id for _, city, *_ in parsed} - assessments.keys():
+        assessments[city_id] = Assessment(round_id=round_.id, city_id=city_id)
+        db.session.add(assessments[city_id])
+        assessments_created += 1
+    db.session.flush()
+    responses = {
+        (r.assessment_id, r.respondent_id): r
+        for r in db.session.scalars(
+            select(Response).where(
+                Response.assessment_id.in_([a.id for a in assessments.values()])
+            )
+        )
+    }
+    for _, city, email, *_ in parsed:
+        key = (assessments[city.id].id, users[email].id)
+        if key not in responses:
+            responses[key] = Response(assessment_id=key[0], respondent_id=key[1])
+            db.session.add(responses[key])
+    db.session.flush()
+    existing = {
+        (response_id, question_id): answer_id
+        for answer_id, response_id, question_id in db.session.execute(
+            select(Answer.id, Answer.response_id, Answer.question_id).where(
+                Answer.response_id.in_([r.id for r in responses.values()])
+            )
+        )
+    }
+    now = utcnow()
+    inserts, updates = [], []
+    for row, city, email, question, kind, level in parsed:
+        response = responses[(assessments[city.id].id, users[email].id)]
+        values = {"kind": kind, "level": level, "comment": row.comment, "updated_at": now}
+        answer_id = existing.get((response.id, question.id))
+        if answer_id is None:
+            inserts.append({"response_id": response.id, "question_id": question.id, **values})
+        else:
+            updates.append({"id": answer_id, **values})
+    if inserts:
+        db.session.execute(insert(Answer), inserts)
+    if updates:
+        db.session.execute(update(Answer), updates)
+    return ImportSummary(
+        rows=len(parsed),
+        answers_created=len(inserts),
+        answers_updated=len(updates),
+        respondents_created=len(new_respondents),
+        assessments_created=assessments_created,
+        cities=len({city.id for _, city, *_ in parsed}),
+    )

@@ -1,0 +1,124 @@
+"""Reading response files (CSV or XLSX) into rows, with the line number of each row.
+
+The header is ``city,respondent,question,answer[,comment]``. Only the file's shape is checked
+here; whether the cities, questions and answers make sense is checked by the import operation.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+
+from ..errors import DmatError
+
+COLUMNS = ("city", "respondent", "question", "answer")
+OPTIONAL_COLUMNS = ("comment",)
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 2_000_000
+MAX_FIELD_CHARS = 4_000
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    line: int
+    city: str
+    respondent: str
+    question: str
+    answer: str
+    comment: str | None
+
+
+def read_response_file(data: bytes, filename: str) -> list[ResponseRow]:
+    """Rows of a CSV or XLSX file; raises DmatError listing every malformed line."""
+    if len(data) > MAX_FILE_BYTES:
+        raise DmatError(f"{filename}: the file has {len(data)} bytes; at most {MAX_FILE_BYTES}")
+    if not data.strip():
+        raise DmatError(f"{filename}: the file is empty")
+    if data[:4] == b"PK\x03\x04":
+        records = _xlsx_records(data, filename)
+    else:
+        records = _csv_records(data, filename)
+    return _rows(records, filename)
+
+
+def _csv_records(data: bytes, filename: str):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise DmatError(
+            f"{filename}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
+            "save the file as UTF-8 CSV"
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DmatError(f"{filename}:{line}: the file contains a NUL character")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    line = 1
+    try:
+        for record in reader:
+            yield line, record
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise DmatError(f"{filename}:{line}: malformed CSV ({error})") from None
+
+
+def _xlsx_records(data: bytes, filename: str):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise DmatError(f"{filename}: not a readable XLSX workbook ({error})") from None
+    try:
+        sheet = workbook.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            yield number, ["" if value is None else _cell_text(value) for value in values]
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a level typed into a spreadsheet arrives as 3.0
+    return str(value)
+
+
+def _rows(records, filename: str) -> list[ResponseRow]:
+    records = iter(records)
+    header_line, header = next(records, (1, []))
+    names = [name.strip().lower() for name in header]
+    while names and not names[-1]:
+        names.pop()
+    if names not in (list(COLUMNS), list(COLUMNS + OPTIONAL_COLUMNS)):
+        raise DmatError(
+            f"{filename}:{header_line}: the header must be "
+            f"{','.join(COLUMNS)}[,{','.join(OPTIONAL_COLUMNS)}], not {','.join(names) or 'empty'}"
+        )
+    width = len(names)
+    rows: list[ResponseRow] = []
+    problems: list[str] = []
+    for line, record in records:
+        while len(record) > width and not record[-1].strip():
+            record = record[:-1]
+        if not any(field.strip() for field in record):
+            continue  # blank lines are allowed
+        if len(rows) >= MAX_ROWS:
+            raise DmatError(f"{filename}:{line}: more than {MAX_ROWS} rows")
+        if len(record) < len(COLUMNS) or len(record) > width:
+            problems.append(
+                f"{filename}:{line}: expected {width} fields "
+                f"({','.join(names)}), found {len(record)}"
+            )
+            continue
+        if any(len(field) > MAX_FIELD_CHARS for field in record):
+            problems.append(f"{filename}:{line}: a field is longer than {MAX_FIELD_CHARS} characters")
+            continue
+        city, respondent, question, answer = (field.strip() for field in record[:4])
+        comment = record[4].strip() if len(record) > 4 and record[4].strip() else None
+        rows.append(ResponseRow(line, city, respondent, question, answer, comment))
+    if problems:
+        raise DmatError(f"{filename}: {len(problems)} malformed line(s)", problems)
+    return rows

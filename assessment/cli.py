@@ -1,0 +1,272 @@
+"""The ``dmat`` command: a Flask CLI group with the programme's commands.
+
+Every command reports bad input as a clear error and exits non-zero without a traceback, and
+commits only when everything it was asked to do succeeded.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from questionnaires import BUNDLED_QUESTIONNAIRE, QuestionnaireError, load_questionnaire_file
+
+from . import create_app
+from .errors import DmatError
+from .extensions import db
+from .lookups import city_named, round_named
+
+
+class DmatGroup(FlaskGroup):
+    """Turns the errors a user can fix into a message and exit status 1, and rolls back."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (DmatError, QuestionnaireError) as error:
+            _rollback()
+            problems = error.problems
+            message = getattr(error, "message", None) or (problems[0] if problems else str(error))
+            if problems and problems != [message]:
+                for problem in problems:
+                    click.echo(problem, err=True)
+            raise click.ClickException(message) from None
+        except (OperationalError, ProgrammingError) as error:
+            _rollback()
+            reason = str(error.orig).splitlines()[0] if error.orig else str(error)
+            raise click.ClickException(
+                f"the database is not ready ({reason}); run 'dmat init' first"
+            ) from None
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the original error is the one worth reporting
+        pass
+
+
+cli = DmatGroup(
+    create_app=lambda: create_app(),
+    help="dmat: digital maturity self-assessment for city governments.",
+)
+
+
+def committed(function: Callable) -> Callable:
+    """Run a command's writes as one transaction."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        result = function(*args, **kwargs)
+        db.session.commit()
+        return result
+
+    return wrapper
+
+
+def read_input_file(path: str) -> bytes:
+    file = Path(path)
+    if not file.exists():
+        raise DmatError(f"{path}: no such file")
+    if file.is_dir():
+        raise DmatError(f"{path}: is a directory, not a file")
+    try:
+        return file.read_bytes()
+    except OSError as error:
+        raise DmatError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+@cli.command("init")
+def init_command() -> None:
+    """Create or upgrade the database and import the bundled questionnaire."""
+    from flask_migrate import upgrade
+
+    from .admin.operations import import_questionnaire
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    questionnaire, created = import_questionnaire(load_questionnaire_file(BUNDLED_QUESTIONNAIRE))
+    db.session.commit()
+    state = "imported" if created else "already present"
+    click.echo(f"Database ready; questionnaire {questionnaire.label} {state}.")
+
+
+@cli.command("demo")
+@click.option("--seed", default=2020, show_default=True, help="Seed of the generated answers.")
+@committed
+def demo_command(seed: int) -> None:
+    """Load the demo programme: 21 capitals, two rounds, one login per role."""
+    from .demo import DEMO_PASSWORD, load_demo
+
+    logins = load_demo(seed=seed)
+    click.echo("Demo data ready. Log in with any of these (password for all: "
+               f"{DEMO_PASSWORD}):")
+    for role, email in logins.items():
+        click.echo(f"  {role:<12} {email}")
+
+
+@cli.group("questionnaire")
+def questionnaire_group() -> None:
+    """Check and import questionnaire YAML files."""
+
+
+@questionnaire_group.command("validate")
+@click.argument("file")
+def questionnaire_validate(file: str) -> None:
+    """Check FILE; print every problem as file:line: message."""
+    definition = load_questionnaire_file(file)
+    questions = len(definition.questions)
+    click.echo(f"{file}: valid questionnaire {definition.label}, {len(definition.areas)} areas, "
+               f"{questions} questions, languages {', '.join(definition.languages)}")
+
+
+@questionnaire_group.command("import")
+@click.argument("file")
+@committed
+def questionnaire_import(file: str) -> None:
+    """Store the questionnaire in FILE (a version already stored identically is left as is)."""
+    from .admin.operations import import_questionnaire
+
+    questionnaire, created = import_questionnaire(load_questionnaire_file(file))
+    state = "imported" if created else "already stored, unchanged"
+    click.echo(f"Questionnaire {questionnaire.label} {state}.")
+
+
+@cli.group("city")
+def city_group() -> None:
+    """Manage cities."""
+
+
+@city_group.command("add")
+@click.argument("name")
+@click.option("--country", required=True, help="Two-letter ISO 3166 country code, e.g. BG.")
+@committed
+def city_add(name: str, country: str) -> None:
+    """Add the city NAME."""
+    from .admin.operations import add_city
+
+    city = add_city(name, country)
+    click.echo(f"City {city.name} ({city.country}) added.")
+
+
+@cli.group("round")
+def round_group() -> None:
+    """Manage assessment rounds."""
+
+
+@round_group.command("create")
+@click.option("--name", required=True, help="The round's name, e.g. '2022 follow-up'.")
+@click.option("--questionnaire", "label", required=True, help="KEY:VERSION of an imported one.")
+@committed
+def round_create(name: str, label: str) -> None:
+    """Open a new assessment round."""
+    from .admin.operations import create_round
+
+    round_ = create_round(name, label)
+    click.echo(f"Round '{round_.name}' created with {round_.questionnaire.label}; it is open.")
+
+
+@cli.group("responses")
+def responses_group() -> None:
+    """Import answers collected outside the app."""
+
+
+@responses_group.command("import")
+@click.option("--round", "round_name", required=True, help="The round's name.")
+@click.argument("file")
+@committed
+def responses_import(round_name: str, file: str) -> None:
+    """Import FILE (CSV or XLSX: city,respondent,question,answer[,comment])."""
+    from .admin.operations import import_responses
+    from .admin.response_files import read_response_file
+
+    round_ = round_named(round_name)
+    rows = read_response_file(read_input_file(file), file)
+    summary = import_responses(round_, rows, file)
+    click.echo(
+        f"Imported {summary.rows} answers for {summary.cities} cities into '{round_.name}': "
+        f"{summary.answers_created} new, {summary.answers_updated} replaced; "
+        f"{summary.respondents_created} new respondents."
+    )
+
+
+@cli.command("scores")
+@click.option("--round", "round_name", required=True, help="The round's name.")
+@click.option("--city", "city_name", help="Only this city.")
+@click.option("--format", "output_format", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True)
+def scores_command(round_name: str, city_name: str | None, output_format: str) -> None:
+    """Print the scores of a round (DESIGN.md rules), one entry per city."""
+    from .results import city_scores_json, round_scores
+
+    round_ = round_named(round_name)
+    city_ids = None
+    if city_name is not None:
+        city = city_named(city_name)
+        city_ids = [city.id]
+    rows = [city_scores_json(s, round_.name) for s in round_scores(round_, city_ids)]
+    if city_name is not None and not rows:
+        raise DmatError(f"{city.name} has no assessment in '{round_.name}'")
+    if output_format == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        click.echo(scores_csv(rows), nl=False)
+
+
+def scores_csv(rows: list[dict]) -> str:
+    """One line per city and area (plus an ``overall`` line), unrounded like the JSON."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["city", "round", "respondents", "area", "score", "stage", "completeness",
+                     "agreement"])
+    for row in rows:
+        base = [row["city"], row["round"], row["respondents"]]
+        for key, area in row["areas"].items():
+            writer.writerow([*base, key, *(_cell(area[f]) for f in
+                                           ("score", "stage", "completeness", "agreement"))])
+        writer.writerow([*base, "overall", _cell(row["overall"]), _cell(row["stage"]), "", ""])
+    return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    return "" if value is None else value
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Manage user accounts."""
+
+
+@user_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["respondent", "leader", "coordinator", "admin"]))
+@click.option("--city", "city_name", help="The city of a respondent or leader.")
+@click.option("--name", default="", help="The person's name.")
+@click.password_option(help="Asked for when not given (typed twice).")
+@committed
+def user_create(email: str, role: str, city_name: str | None, name: str, password: str) -> None:
+    """Add a user with a password."""
+    from .admin.operations import create_user
+
+    city = city_named(city_name) if city_name else None
+    user = create_user(email, role, city, password=password, name=name)
+    where = f" of {city.name}" if city else ""
+    click.echo(f"User {user.email} ({user.role}{where}) created.")
+
+
+def main() -> None:  # pragma: no cover - the console script entry point
+    cli.main(prog_name="dmat")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

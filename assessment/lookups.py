@@ -1,0 +1,53 @@
+"""Finding stored objects by the names people use for them, with a clear error when absent."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from .errors import DmatError, NotFound
+from .extensions import db
+from .models import City, Questionnaire, Round, User
+
+QUESTIONNAIRE_LABEL = re.compile(r"^(?P<key>[a-z0-9-]+):(?P<version>[0-9]+)$")
+
+
+def round_named(name: str) -> Round:
+    found = db.session.scalar(select(Round).where(Round.name == name))
+    if found is None:
+        known = db.session.scalars(select(Round.name).order_by(Round.name)).all()
+        hint = f" (known rounds: {', '.join(known)})" if known else " (there are no rounds yet)"
+        raise NotFound(f"no round named '{name}'{hint}")
+    return found
+
+
+def city_named(name: str) -> City:
+    found = db.session.scalar(select(City).where(func.lower(City.name) == name.strip().lower()))
+    if found is None:
+        raise NotFound(f"no city named '{name}'")
+    return found
+
+
+def questionnaire_labelled(label: str) -> Questionnaire:
+    """A questionnaire given as ``KEY:VERSION``."""
+    match = QUESTIONNAIRE_LABEL.match(label.strip())
+    if match is None:
+        raise DmatError(f"questionnaire '{label}' must be given as KEY:VERSION, e.g. "
+                        "city-digital-maturity:1")
+    found = db.session.scalar(
+        select(Questionnaire).where(
+            Questionnaire.key == match["key"], Questionnaire.version == int(match["version"])
+        )
+    )
+    if found is None:
+        raise NotFound(f"no questionnaire {label} has been imported")
+    return found
+
+
+def user_with_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()

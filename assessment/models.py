@@ -1,0 +1,341 @@
+"""Database tables, as typed SQLAlchemy 2.0 models. The only place tables are defined.
+
+The rules the database can hold are constraints here: one assessment per city and round, one
+response per respondent and assessment, one answer per question and response, an answer is a
+level or a ``dont_know``/``not_applicable`` but never both, ``submitted_at`` is set exactly when
+an assessment is submitted.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):  # type: ignore[name-defined]
+    """Timezone-aware UTC datetimes on both SQLite (which drops the zone) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _str_enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    """A portable enum: a VARCHAR with a CHECK constraint, storing the values, not the names."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Role(enum.StrEnum):
+    RESPONDENT = "respondent"
+    LEADER = "leader"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+    @property
+    def is_city_role(self) -> bool:
+        return self in (Role.RESPONDENT, Role.LEADER)
+
+
+class RoundStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AssessmentStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class AnswerKind(enum.StrEnum):
+    LEVEL = "level"
+    DONT_KNOW = "dont_know"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class City(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "city"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    country: Mapped[str] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="city")
+    assessments: Mapped[list[Assessment]] = relationship(back_populates="city")
+
+    __table_args__ = (
+        CheckConstraint("length(country) = 2", name="country_code"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<City {self.name}>"
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(_str_enum(Role, "role"))
+    city_id: Mapped[int | None] = mapped_column(ForeignKey("city.id", ondelete="RESTRICT"))
+    active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    city: Mapped[City | None] = relationship(back_populates="users")
+    responses: Mapped[list[Response]] = relationship(back_populates="respondent")
+
+    __table_args__ = (
+        # respondents and leaders belong to exactly one city; coordinators and admins to none
+        CheckConstraint(
+            "(role IN ('respondent', 'leader')) = (city_id IS NOT NULL)", name="city_role"
+        ),
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class Questionnaire(db.Model):  # type: ignore[name-defined]
+    """An imported questionnaire version; never changed once answered (a change is a new version)."""
+
+    __tablename__ = "questionnaire"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(Text)  # the YAML as imported, for export and audit
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    areas: Mapped[list[Area]] = relationship(
+        back_populates="questionnaire", order_by="Area.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("key", "version"),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.key}:{self.version}"
+
+    def __repr__(self) -> str:
+        return f"<Questionnaire {self.label}>"
+
+
+class Area(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str] | None] = mapped_column(JSON)
+
+    questionnaire: Mapped[Questionnaire] = relationship(back_populates="areas")
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="area", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("questionnaire_id", "key"),
+        UniqueConstraint("questionnaire_id", "position"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+    )
+
+
+class Question(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # repeated from the area so that question keys can be unique per questionnaire
+    questionnaire_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire.id", ondelete="CASCADE")
+    )
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    allow_na: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[dict[str, str]] = mapped_column(JSON)
+    help: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # the rubric, lowest first: one mapping language -> descriptor per level
+    levels: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    # len(levels), kept as a column so that SQL aggregation can scale levels to 0-100
+    level_count: Mapped[int] = mapped_column(Integer)
+
+    questionnaire: Mapped[Questionnaire] = relationship()
+    area: Mapped[Area] = relationship(back_populates="questions")
+
+    __table_args__ = (
+        UniqueConstraint("questionnaire_id", "key"),
+        UniqueConstraint("area_id", "position"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+        CheckConstraint("level_count BETWEEN 2 AND 10", name="level_count_range"),
+    )
+
+
+class Round(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "assessment_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    questionnaire_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire.id", ondelete="RESTRICT")
+    )
+    status: Mapped[RoundStatus] = mapped_column(
+        _str_enum(RoundStatus, "round_status"), default=RoundStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    questionnaire: Mapped[Questionnaire] = relationship()
+    assessments: Mapped[list[Assessment]] = relationship(back_populates="round")
+
+    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN
+
+    def __repr__(self) -> str:
+        return f"<Round {self.name}>"
+
+
+class Assessment(db.Model):  # type: ignore[name-defined]
+    """One city's assessment in one round."""
+
+    __tablename__ = "assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("assessment_round.id", ondelete="CASCADE"))
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="RESTRICT"))
+    status: Mapped[AssessmentStatus] = mapped_column(
+        _str_enum(AssessmentStatus, "assessment_status"), default=AssessmentStatus.IN_PROGRESS
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    round: Mapped[Round] = relationship(back_populates="assessments")
+    city: Mapped[City] = relationship(back_populates="assessments")
+    submitted_by: Mapped[User | None] = relationship()
+    responses: Mapped[list[Response]] = relationship(back_populates="assessment")
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "city_id"),
+        CheckConstraint(
+            "(status = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_at_iff_submitted"
+        ),
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == AssessmentStatus.SUBMITTED
+
+
+class Response(db.Model):  # type: ignore[name-defined]
+    """One respondent's answers within a city's assessment."""
+
+    __tablename__ = "response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    assessment: Mapped[Assessment] = relationship(back_populates="responses")
+    respondent: Mapped[User] = relationship(back_populates="responses")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("assessment_id", "respondent_id"),)
+
+
+class Answer(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"))
+    kind: Mapped[AnswerKind] = mapped_column(_str_enum(AnswerKind, "answer_kind"))
+    level: Mapped[int | None] = mapped_column(Integer)  # 1 = lowest, as shown to respondents
+    comment: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id"),
+        CheckConstraint(
+            "(kind = 'level' AND level IS NOT NULL AND level BETWEEN 1 AND 10)"
+            " OR (kind <> 'level' AND level IS NULL)",
+            name="level_iff_kind_level",
+        ),
+        CheckConstraint("comment IS NULL OR length(comment) <= 4000", name="comment_length"),
+    )

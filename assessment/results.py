@@ -1,0 +1,219 @@
+"""Scores as stored answers give them: SQL aggregates fed to the pure rules of ``scoring``.
+
+The answers are never loaded row by row: one GROUP BY per (city, question) gives the tallies for
+rules 2-3, one per (response, area) gives each respondent's own area sums for rule 6. Every page,
+the API, the exports, the PDF reports and ``dmat scores`` read their figures from here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Float, case, cast, func, select
+
+from . import scoring
+from .extensions import db
+from .models import (
+    Answer,
+    AnswerKind,
+    Area,
+    Assessment,
+    AssessmentStatus,
+    City,
+    Question,
+    Questionnaire,
+    Response,
+    Round,
+)
+
+
+@dataclass(frozen=True)
+class CityScores:
+    """One city's results in one round."""
+
+    city: City
+    assessment: Assessment
+    result: scoring.CityResult
+
+
+def questionnaire_spec(questionnaire: Questionnaire) -> scoring.QuestionnaireSpec:
+    return scoring.QuestionnaireSpec(
+        tuple(
+            scoring.AreaSpec(
+                area.key,
+                tuple(
+                    scoring.QuestionSpec(q.key, q.level_count, q.weight, q.allow_na)
+                    for q in area.questions
+                ),
+                area.weight,
+            )
+            for area in questionnaire.areas
+        )
+    )
+
+
+def round_scores(
+    round_: Round,
+    city_ids: Collection[int] | None = None,
+    submitted_only: bool = False,
+) -> list[CityScores]:
+    """The results of every city with an assessment in the round, sorted by city name."""
+    spec = questionnaire_spec(round_.questionnaire)
+    assessments_query = (
+        select(Assessment, City)
+        .join(City, Assessment.city_id == City.id)
+        .where(Assessment.round_id == round_.id)
+        .order_by(City.name)
+    )
+    if city_ids is not None:
+        assessments_query = assessments_query.where(Assessment.city_id.in_(city_ids))
+    if submitted_only:
+        assessments_query = assessments_query.where(
+            Assessment.status == AssessmentStatus.SUBMITTED
+        )
+    rows = db.session.execute(assessments_query).all()
+    assessment_ids = [assessment.id for assessment, _ in rows]
+    tallies = _question_tallies(assessment_ids)
+    own_scores, respondents = _own_area_scores(round_.questionnaire, spec, assessment_ids)
+    return [
+        CityScores(
+            city,
+            assessment,
+            scoring.score_city_from_tallies(
+                spec,
+                tallies.get(assessment.id, {}),
+                own_scores.get(assessment.id, {}),
+                respondents.get(assessment.id, 0),
+            ),
+        )
+        for assessment, city in rows
+    ]
+
+
+def _answers_of(assessment_ids: Collection[int]):
+    return (
+        select()
+        .select_from(Answer)
+        .join(Response, Answer.response_id == Response.id)
+        .join(Question, Answer.question_id == Question.id)
+        .where(Response.assessment_id.in_(assessment_ids))
+    )
+
+
+def _question_tallies(assessment_ids: Collection[int]):
+    is_level = Answer.kind == AnswerKind.LEVEL
+    query = (
+        _answers_of(assessment_ids)
+        .add_columns(
+            Response.assessment_id,
+            Question.key,
+            func.coalesce(func.sum(case((is_level, Answer.level - 1), else_=0)), 0),
+            func.count(Answer.level),
+            func.sum(case((Answer.kind == AnswerKind.NOT_APPLICABLE, 1), else_=0)),
+            func.count(),
+        )
+        .group_by(Response.assessment_id, Question.key)
+    )
+    tallies: dict[int, dict[str, scoring.QuestionTally]] = defaultdict(dict)
+    for assessment_id, key, level_sum, scored, not_applicable, answered in db.session.execute(
+        query
+    ):
+        tallies[assessment_id][key] = scoring.QuestionTally(
+            int(level_sum), int(scored), int(not_applicable), int(answered)
+        )
+    return tallies
+
+
+def _own_area_scores(
+    questionnaire: Questionnaire, spec: scoring.QuestionnaireSpec, assessment_ids: Collection[int]
+):
+    """Rule 6's own area scores, from per-(response, area) sums, and respondents per city."""
+    is_level = Answer.kind == AnswerKind.LEVEL
+    question_score = cast(Answer.level - 1, Float) * 100 / (Question.level_count - 1)
+    query = (
+        _answers_of(assessment_ids)
+        .add_columns(
+            Response.assessment_id,
+            Response.id,
+            Question.area_id,
+            func.sum(case((is_level, question_score * Question.weight))),
+            func.sum(case((is_level, Question.weight))),
+            func.count(Answer.level),
+            func.sum(case((Answer.kind == AnswerKind.NOT_APPLICABLE, 1), else_=0)),
+        )
+        .group_by(Response.assessment_id, Response.id, Question.area_id)
+    )
+    area_by_id = {area.id: area for area in questionnaire.areas}
+    question_count = {area.key: len(area.questions) for area in spec.areas}
+    own: dict[int, dict[str, list[float | None]]] = defaultdict(lambda: defaultdict(list))
+    responses: dict[int, set[int]] = defaultdict(set)
+    for assessment_id, response_id, area_id, wsum, wtotal, scored, na in db.session.execute(
+        query
+    ):
+        key = area_by_id[area_id].key
+        score, _ = scoring.area_score(
+            wsum or 0.0, wtotal or 0.0, int(scored), question_count[key] - int(na)
+        )
+        own[assessment_id][key].append(score)
+        responses[assessment_id].add(response_id)
+    return own, {assessment_id: len(ids) for assessment_id, ids in responses.items()}
+
+
+def city_scores_json(scores: CityScores, round_name: str) -> dict:
+    """The JSON object of DESIGN.md for one city (numbers unrounded, null where none)."""
+    result = scores.result
+    return {
+        "city": scores.city.name,
+        "round": round_name,
+        "respondents": result.respondents,
+        "overall": result.overall,
+        "stage": result.stage,
+        "areas": {
+            key: {
+                "score": area.score,
+                "stage": area.stage,
+                "completeness": area.completeness,
+                "agreement": area.agreement,
+            }
+            for key, area in result.areas.items()
+        },
+    }
+
+
+def cohort_json(results: Iterable[scoring.CityResult], area_keys: Iterable[str]) -> dict:
+    """Rule 7 per area and overall, over the cities whose figure exists."""
+    results = list(results)
+    statistics = {
+        key: scoring.cohort_statistics(r.areas[key].score for r in results) for key in area_keys
+    }
+    statistics["overall"] = scoring.cohort_statistics(r.overall for r in results)
+    return statistics
+
+
+def progress_json(before: Round, after: Round) -> list[dict]:
+    """Rule 8 for every city assessed in both rounds, sorted by city name."""
+    earlier = {s.city.id: s.result for s in round_scores(before)}
+    rows = []
+    for scores in round_scores(after, city_ids=list(earlier)):
+        change = scoring.progress(earlier[scores.city.id], scores.result)
+        rows.append(
+            {
+                "city": scores.city.name,
+                "from": before.name,
+                "to": after.name,
+                "overall": change["overall"],
+                "areas": change["areas"],
+                "questions": change["questions"],
+            }
+        )
+    return rows
+
+
+def area_keys(questionnaire: Questionnaire) -> list[str]:
+    return [area.key for area in questionnaire.areas]
+
+
+def find_area(questionnaire: Questionnaire, key: str) -> Area | None:
+    return next((area for area in questionnaire.areas if area.key == key), None)

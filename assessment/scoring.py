@@ -1,0 +1,325 @@
+"""The scoring rules of DESIGN.md, as pure functions over plain data.
+
+Nothing here touches the database or Flask, so the same rules serve the command line, the pages,
+the API, the dashboard (which feeds them SQL aggregates) and the PDF reports.
+
+Rule 1  An answer is a level index ``i`` (0 = lowest) of a question with ``n`` levels, or
+        ``dont_know``, or ``not_applicable`` (only where the question allows it). The question
+        score of a level answer is ``100 * i / (n - 1)``.
+Rule 2  A city's question score is the mean of the question scores of its respondents who gave a
+        level. ``dont_know`` and ``not_applicable`` are not scores; a question nobody scored has
+        no score.
+Rule 3  An area score is the weighted mean (question weights) of the city question scores of the
+        area's scored questions. A question is not applicable for the city when more than half of
+        the respondents who answered it said ``not_applicable``; every other question is
+        applicable, unanswered ones included. Completeness is scored / applicable questions (0 when
+        none applies). Below 0.5 completeness, or with no scored question, the area has no score.
+Rule 4  The overall score is the weighted mean (area weights) of the area scores; it exists only
+        when every area has a score.
+Rule 5  Stages: 1 Initial [0,20), 2 Developing [20,40), 3 Defined [40,60), 4 Managed [60,80),
+        5 Leading [80,100].
+Rule 6  Agreement: each respondent's own area score is rules 2-3 applied to their answers alone;
+        with at least two such scores in an area, agreement is their population standard
+        deviation; above 20 points it is "low agreement".
+Rule 7  Cohort statistics over cities: n, min, quartiles (``statistics.quantiles``, inclusive
+        method), median, max.
+Rule 8  Progress: the difference of a city's scores between two rounds, only where both exist.
+
+Level sums are kept as integers, so a city's figures do not depend on the order of respondents.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+DONT_KNOW = "dont_know"
+NOT_APPLICABLE = "not_applicable"
+AnswerValue = int | Literal["dont_know", "not_applicable"]
+"""A level index (0 = lowest), ``dont_know`` or ``not_applicable``."""
+
+STAGE_EDGES = (20.0, 40.0, 60.0, 80.0)
+STAGE_NAMES = {1: "Initial", 2: "Developing", 3: "Defined", 4: "Managed", 5: "Leading"}
+LOW_AGREEMENT_ABOVE = 20.0
+MIN_COMPLETENESS = 0.5
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    key: str
+    levels: int
+    weight: float = 1.0
+    allow_na: bool = False
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    key: str
+    questions: tuple[QuestionSpec, ...]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class QuestionnaireSpec:
+    areas: tuple[AreaSpec, ...]
+
+    def question(self, key: str) -> QuestionSpec:
+        for area in self.areas:
+            for question in area.questions:
+                if question.key == key:
+                    return question
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class QuestionTally:
+    """What a group of respondents said to one question: enough for rules 2 and 3.
+
+    ``level_sum`` is the sum of the 0-based level indices of the level answers; SQL aggregation
+    over the answers table produces the same four numbers.
+    """
+
+    level_sum: int = 0
+    scored: int = 0
+    not_applicable: int = 0
+    answered: int = 0
+
+    def score(self, levels: int) -> float | None:
+        if self.scored == 0:
+            return None
+        return 100 * self.level_sum / ((levels - 1) * self.scored)
+
+    @property
+    def applicable(self) -> bool:
+        return 2 * self.not_applicable <= self.answered
+
+    def __add__(self, other: QuestionTally) -> QuestionTally:
+        return QuestionTally(
+            self.level_sum + other.level_sum,
+            self.scored + other.scored,
+            self.not_applicable + other.not_applicable,
+            self.answered + other.answered,
+        )
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    key: str
+    score: float | None
+    completeness: float
+    scored: int
+    applicable: int
+    agreement: float | None = None
+    question_scores: Mapping[str, float | None] = field(default_factory=dict)
+
+    @property
+    def stage(self) -> int | None:
+        return stage(self.score)
+
+    @property
+    def low_agreement(self) -> bool:
+        return self.agreement is not None and self.agreement > LOW_AGREEMENT_ABOVE
+
+
+@dataclass(frozen=True)
+class CityResult:
+    respondents: int
+    areas: Mapping[str, AreaResult]
+    overall: float | None
+
+    @property
+    def stage(self) -> int | None:
+        return stage(self.overall)
+
+    @property
+    def question_scores(self) -> dict[str, float | None]:
+        return {k: v for area in self.areas.values() for k, v in area.question_scores.items()}
+
+
+def question_score(level_index: int, levels: int) -> float:
+    """Rule 1: the score of one level answer."""
+    if levels < 2:
+        raise ValueError(f"a question needs at least 2 levels, not {levels}")
+    if not 0 <= level_index < levels:
+        raise ValueError(f"level index {level_index} is outside 0..{levels - 1}")
+    return 100 * level_index / (levels - 1)
+
+
+def stage(score: float | None) -> int | None:
+    """Rule 5: the maturity stage (1-5) of a score, from the unrounded value."""
+    if score is None:
+        return None
+    return 1 + sum(score >= edge for edge in STAGE_EDGES)
+
+
+def tally(spec: QuestionSpec, answers: Iterable[AnswerValue]) -> QuestionTally:
+    """Count one question's answers, checking each against the question (rule 1)."""
+    level_sum = scored = not_applicable = answered = 0
+    for answer in answers:
+        answered += 1
+        if answer == DONT_KNOW:
+            continue
+        if answer == NOT_APPLICABLE:
+            if not spec.allow_na:
+                raise ValueError(f"question {spec.key} does not allow not_applicable")
+            not_applicable += 1
+            continue
+        if isinstance(answer, bool) or not isinstance(answer, int):
+            raise ValueError(f"question {spec.key}: {answer!r} is not a level index")
+        question_score(answer, spec.levels)  # range check
+        level_sum += answer
+        scored += 1
+    return QuestionTally(level_sum, scored, not_applicable, answered)
+
+
+def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
+    """Mean of ``(value, weight)`` pairs, or None when there are none."""
+    total = weights = 0.0
+    for value, weight in pairs:
+        total += value * weight
+        weights += weight
+    return total / weights if weights else None
+
+
+def area_score(
+    weighted_sum: float, weight_total: float, scored: int, applicable: int
+) -> tuple[float | None, float]:
+    """Rule 3's last step: ``(score, completeness)`` from the sums over the scored questions.
+
+    ``weighted_sum`` adds weight * question score and ``weight_total`` the weights, both over the
+    ``scored`` questions among the ``applicable`` ones.
+    """
+    completeness = scored / applicable if applicable else 0.0
+    if scored == 0 or completeness < MIN_COMPLETENESS:
+        return None, completeness
+    return weighted_sum / weight_total, completeness
+
+
+def score_area(area: AreaSpec, tallies: Mapping[str, QuestionTally]) -> AreaResult:
+    """Rules 2-3 for one area, from the tallies of its questions (missing = nobody answered)."""
+    empty = QuestionTally()
+    question_scores: dict[str, float | None] = {}
+    weighted_sum = weight_total = 0.0
+    scored = applicable = 0
+    for question in area.questions:
+        counts = tallies.get(question.key, empty)
+        score = counts.score(question.levels)
+        question_scores[question.key] = score
+        if not counts.applicable:
+            continue
+        applicable += 1
+        if score is not None:
+            scored += 1
+            weighted_sum += score * question.weight
+            weight_total += question.weight
+    score, completeness = area_score(weighted_sum, weight_total, scored, applicable)
+    return AreaResult(area.key, score, completeness, scored, applicable, None, question_scores)
+
+
+def tally_answers(
+    questionnaire: QuestionnaireSpec, answers: Iterable[Mapping[str, AnswerValue]]
+) -> dict[str, QuestionTally]:
+    """Tally every question over the given respondents' answers (question key -> answer)."""
+    by_question: dict[str, list[AnswerValue]] = {}
+    for respondent_answers in answers:
+        for key, answer in respondent_answers.items():
+            by_question.setdefault(key, []).append(answer)
+    return {
+        key: tally(questionnaire.question(key), values) for key, values in by_question.items()
+    }
+
+
+def agreement(own_area_scores: Iterable[float | None]) -> float | None:
+    """Rule 6: the population standard deviation of the respondents' own area scores."""
+    scores = [s for s in own_area_scores if s is not None]
+    return statistics.pstdev(scores) if len(scores) >= 2 else None
+
+
+def overall_score(questionnaire: QuestionnaireSpec, area_scores: Mapping[str, float | None]):
+    """Rule 4: the weighted mean of the area scores, if every area has one."""
+    pairs = [(area_scores.get(area.key), area.weight) for area in questionnaire.areas]
+    if any(score is None for score, _ in pairs):
+        return None
+    return weighted_mean(pairs)  # type: ignore[arg-type]
+
+
+def score_city_from_tallies(
+    questionnaire: QuestionnaireSpec,
+    tallies: Mapping[str, QuestionTally],
+    own_area_scores: Mapping[str, Iterable[float | None]],
+    respondents: int,
+) -> CityResult:
+    """Rules 3, 4 and 6 from per-question tallies and each respondent's own area scores."""
+    areas = {}
+    for area in questionnaire.areas:
+        result = score_area(area, tallies)
+        areas[area.key] = AreaResult(
+            result.key,
+            result.score,
+            result.completeness,
+            result.scored,
+            result.applicable,
+            agreement(own_area_scores.get(area.key, ())),
+            result.question_scores,
+        )
+    overall = overall_score(questionnaire, {k: a.score for k, a in areas.items()})
+    return CityResult(respondents, areas, overall)
+
+
+def score_city(
+    questionnaire: QuestionnaireSpec, answers: Mapping[str, Mapping[str, AnswerValue]]
+) -> CityResult:
+    """All the rules for one city: ``answers`` maps respondent -> question key -> answer."""
+    per_respondent = {
+        respondent: tally_answers(questionnaire, [own])
+        for respondent, own in answers.items()
+        if own
+    }
+    tallies: dict[str, QuestionTally] = {}
+    for own_tallies in per_respondent.values():
+        for key, counts in own_tallies.items():
+            tallies[key] = tallies.get(key, QuestionTally()) + counts
+    own_area_scores = {
+        area.key: [score_area(area, own).score for own in per_respondent.values()]
+        for area in questionnaire.areas
+    }
+    return score_city_from_tallies(questionnaire, tallies, own_area_scores, len(per_respondent))
+
+
+def cohort_statistics(values: Iterable[float | None]) -> dict[str, float | int | None]:
+    """Rule 7: n, min, q1, median, q3, max over the values that exist."""
+    data = sorted(v for v in values if v is not None)
+    if not data:
+        return {"n": 0, "min": None, "q1": None, "median": None, "q3": None, "max": None}
+    if len(data) == 1:
+        (only,) = data
+        return {"n": 1, "min": only, "q1": only, "median": only, "q3": only, "max": only}
+    q1, median, q3 = statistics.quantiles(data, n=4, method="inclusive")
+    return {"n": len(data), "min": data[0], "q1": q1, "median": median, "q3": q3, "max": data[-1]}
+
+
+def difference(before: float | None, after: float | None) -> float | None:
+    """Rule 8 for one figure: after - before, only when both exist."""
+    if before is None or after is None:
+        return None
+    return after - before
+
+
+def progress(before: CityResult, after: CityResult) -> dict:
+    """Rule 8 for a city: overall, per area (matched by key) and per question (by key)."""
+    before_questions = before.question_scores
+    after_questions = after.question_scores
+    return {
+        "overall": difference(before.overall, after.overall),
+        "areas": {
+            key: difference(before.areas[key].score if key in before.areas else None, a.score)
+            for key, a in after.areas.items()
+        },
+        "questions": {
+            key: difference(before_questions.get(key), score)
+            for key, score in after_questions.items()
+            if key in before_questions
+        },
+    }
