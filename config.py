@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -31,8 +32,9 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'dmat.sqlite'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    WTF_CSRF_TIME_LIMIT = None  # a survey page may stay open for hours; the token lives as long as the session
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # a survey page may stay open for hours: the token lives as long as the session
+    WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "bg")

@@ -80,25 +80,49 @@ def select_locale() -> str:
 def template_globals() -> dict:
     from flask_babel import get_locale
 
-    return {"current_language": str(get_locale()), "languages": {"en": "English", "bg": "Български"}}
+    return {
+        "current_language": str(get_locale()),
+        "languages": {"en": "English", "bg": "Български"},
+    }
 
 
 def register_error_pages(app: Flask) -> None:
     def page(status: int, title, message):
         def handler(_error):
-            return render_template("error.html", status=status, title=title, message=message), status
+            return render_template(
+                "error.html", status=status, title=title, message=message
+            ), status
 
         return handler
 
-    app.register_error_handler(400, page(400, _l("Bad request"), _l("The request could not be understood.")))
-    app.register_error_handler(403, page(403, _l("Not allowed"), _l("You do not have access to this page.")))
-    app.register_error_handler(404, page(404, _l("Page not found"), _l("There is nothing at this address.")))
-    app.register_error_handler(413, page(413, _l("File too large"), _l("The file is larger than the server accepts.")))
+    app.register_error_handler(
+        400, page(400, _l("Bad request"), _l("The request could not be understood."))
+    )
+    app.register_error_handler(
+        403, page(403, _l("Not allowed"), _l("You do not have access to this page."))
+    )
+    app.register_error_handler(
+        404, page(404, _l("Page not found"), _l("There is nothing at this address."))
+    )
+    app.register_error_handler(
+        413, page(413, _l("File too large"), _l("The file is larger than the server accepts."))
+    )
     app.register_error_handler(
         CSRFError,
-        page(400, _l("Form expired"), _l("The form's security token is missing or expired. Reload the page and try again.")),
+        page(
+            400,
+            _l("Form expired"),
+            _l("The form's security token is missing or expired. Reload the page and try again."),
+        ),
     )
-    app.register_error_handler(500, page(500, _l("Something went wrong"), _l("The error has been logged. Your saved answers are safe.")))
+    app.register_error_handler(
+        500,
+        page(
+            500,
+            _l("Something went wrong"),
+            _l("The error has been logged. Your saved answers are safe."),
+        ),
+    )
 
 
 @event.listens_for(Engine, "connect")

@@ -6,6 +6,7 @@ commits only when everything it was asked to do succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -50,10 +51,8 @@ class DmatGroup(FlaskGroup):
 
 
 def _rollback() -> None:
-    try:
+    with contextlib.suppress(Exception):
         db.session.rollback()
-    except Exception:  # noqa: BLE001 - the original error is the one worth reporting
-        pass
 
 
 cli = DmatGroup(
@@ -102,14 +101,25 @@ def init_command() -> None:
 
 @cli.command("demo")
 @click.option("--seed", default=2020, show_default=True, help="Seed of the generated answers.")
+@click.option(
+    "--cities",
+    default=21,
+    show_default=True,
+    help="Number of cities (beyond the 21 capitals, numbered demo cities).",
+)
+@click.option("--respondents", type=int, help="Respondents per city (default: 3 to 8).")
 @committed
-def demo_command(seed: int) -> None:
+def demo_command(seed: int, cities: int, respondents: int | None) -> None:
     """Load the demo programme: 21 capitals, two rounds, one login per role."""
-    from .demo import DEMO_PASSWORD, load_demo
+    from .demo import DEMO_PASSWORD, demo_loaded, demo_logins, load_demo
 
-    logins = load_demo(seed=seed)
-    click.echo("Demo data ready. Log in with any of these (password for all: "
-               f"{DEMO_PASSWORD}):")
+    if demo_loaded():
+        click.echo("The demo data is already loaded; nothing was changed.")
+        logins = demo_logins()
+    else:
+        logins = load_demo(seed=seed, cities=cities, respondents=respondents)
+        click.echo("Demo data ready.")
+    click.echo(f"Log in with any of these (password for all: {DEMO_PASSWORD}):")
     for role, email in logins.items():
         click.echo(f"  {role:<12} {email}")
 
@@ -125,8 +135,10 @@ def questionnaire_validate(file: str) -> None:
     """Check FILE; print every problem as file:line: message."""
     definition = load_questionnaire_file(file)
     questions = len(definition.questions)
-    click.echo(f"{file}: valid questionnaire {definition.label}, {len(definition.areas)} areas, "
-               f"{questions} questions, languages {', '.join(definition.languages)}")
+    click.echo(
+        f"{file}: valid questionnaire {definition.label}, {len(definition.areas)} areas, "
+        f"{questions} questions, languages {', '.join(definition.languages)}"
+    )
 
 
 @questionnaire_group.command("import")
@@ -202,8 +214,13 @@ def responses_import(round_name: str, file: str) -> None:
 @cli.command("scores")
 @click.option("--round", "round_name", required=True, help="The round's name.")
 @click.option("--city", "city_name", help="Only this city.")
-@click.option("--format", "output_format", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+)
 def scores_command(round_name: str, city_name: str | None, output_format: str) -> None:
     """Print the scores of a round (DESIGN.md rules), one entry per city."""
     from .results import city_scores_json, round_scores
@@ -226,13 +243,19 @@ def scores_csv(rows: list[dict]) -> str:
     """One line per city and area (plus an ``overall`` line), unrounded like the JSON."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["city", "round", "respondents", "area", "score", "stage", "completeness",
-                     "agreement"])
+    writer.writerow(
+        ["city", "round", "respondents", "area", "score", "stage", "completeness", "agreement"]
+    )
     for row in rows:
         base = [row["city"], row["round"], row["respondents"]]
         for key, area in row["areas"].items():
-            writer.writerow([*base, key, *(_cell(area[f]) for f in
-                                           ("score", "stage", "completeness", "agreement"))])
+            writer.writerow(
+                [
+                    *base,
+                    key,
+                    *(_cell(area[f]) for f in ("score", "stage", "completeness", "agreement")),
+                ]
+            )
         writer.writerow([*base, "overall", _cell(row["overall"]), _cell(row["stage"]), "", ""])
     return out.getvalue()
 
@@ -248,8 +271,9 @@ def user_group() -> None:
 
 @user_group.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True,
-              type=click.Choice(["respondent", "leader", "coordinator", "admin"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["respondent", "leader", "coordinator", "admin"])
+)
 @click.option("--city", "city_name", help="The city of a respondent or leader.")
 @click.option("--name", default="", help="The person's name.")
 @click.password_option(help="Asked for when not given (typed twice).")

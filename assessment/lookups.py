@@ -33,8 +33,9 @@ def questionnaire_labelled(label: str) -> Questionnaire:
     """A questionnaire given as ``KEY:VERSION``."""
     match = QUESTIONNAIRE_LABEL.match(label.strip())
     if match is None:
-        raise DmatError(f"questionnaire '{label}' must be given as KEY:VERSION, e.g. "
-                        "city-digital-maturity:1")
+        raise DmatError(
+            f"questionnaire '{label}' must be given as KEY:VERSION, e.g. city-digital-maturity:1"
+        )
     found = db.session.scalar(
         select(Questionnaire).where(
             Questionnaire.key == match["key"], Questionnaire.version == int(match["version"])

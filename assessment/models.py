@@ -151,7 +151,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
 
 
 class Questionnaire(db.Model):  # type: ignore[name-defined]
-    """An imported questionnaire version; never changed once answered (a change is a new version)."""
+    """An imported questionnaire version; never changed once answered (changes make a new one)."""
 
     __tablename__ = "questionnaire"
 

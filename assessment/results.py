@@ -70,9 +70,7 @@ def round_scores(
     if city_ids is not None:
         assessments_query = assessments_query.where(Assessment.city_id.in_(city_ids))
     if submitted_only:
-        assessments_query = assessments_query.where(
-            Assessment.status == AssessmentStatus.SUBMITTED
-        )
+        assessments_query = assessments_query.where(Assessment.status == AssessmentStatus.SUBMITTED)
     rows = db.session.execute(assessments_query).all()
     assessment_ids = [assessment.id for assessment, _ in rows]
     tallies = _question_tallies(assessment_ids)
@@ -149,9 +147,7 @@ def _own_area_scores(
     question_count = {area.key: len(area.questions) for area in spec.areas}
     own: dict[int, dict[str, list[float | None]]] = defaultdict(lambda: defaultdict(list))
     responses: dict[int, set[int]] = defaultdict(set)
-    for assessment_id, response_id, area_id, wsum, wtotal, scored, na in db.session.execute(
-        query
-    ):
+    for assessment_id, response_id, area_id, wsum, wtotal, scored, na in db.session.execute(query):
         key = area_by_id[area_id].key
         score, _ = scoring.area_score(
             wsum or 0.0, wtotal or 0.0, int(scored), question_count[key] - int(na)

@@ -226,9 +226,7 @@ def tally_answers(
     for respondent_answers in answers:
         for key, answer in respondent_answers.items():
             by_question.setdefault(key, []).append(answer)
-    return {
-        key: tally(questionnaire.question(key), values) for key, values in by_question.items()
-    }
+    return {key: tally(questionnaire.question(key), values) for key, values in by_question.items()}
 
 
 def agreement(own_area_scores: Iterable[float | None]) -> float | None:

@@ -1,8 +1,8 @@
 """Load and validate questionnaire YAML files, reporting every problem as ``file:line: message``.
 
-The YAML is composed into nodes (never constructed into Python objects), so line numbers are known
-for every value, duplicate keys are caught, and no tag can run code. Anchors and aliases are refused:
-a questionnaire has no use for them and they are how "billion laughs" files blow up.
+The YAML is composed into nodes (never constructed into Python objects), so line numbers are
+known for every value, duplicate keys are caught, and no tag can run code. Anchors and aliases
+are refused: a questionnaire has no use for them and they are how "billion laughs" files blow up.
 """
 
 from __future__ import annotations
@@ -100,21 +100,27 @@ def load_questionnaire_file(path: str | Path) -> QuestionnaireDefinition:
 def load_questionnaire_bytes(data: bytes, filename: str) -> QuestionnaireDefinition:
     if len(data) > MAX_FILE_BYTES:
         raise QuestionnaireError(
-            [f"{filename}: the file has {len(data)} bytes; a questionnaire may have "
-             f"{MAX_FILE_BYTES}"]
+            [
+                f"{filename}: the file has {len(data)} bytes; a questionnaire may have "
+                f"{MAX_FILE_BYTES}"
+            ]
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise QuestionnaireError(
-            [f"{filename}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
-             "save the file as UTF-8"]
+            [
+                f"{filename}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
+                "save the file as UTF-8"
+            ]
         ) from None
     return load_questionnaire_text(text, filename)
 
 
-def load_questionnaire_text(text: str, filename: str = "<questionnaire>") -> QuestionnaireDefinition:
+def load_questionnaire_text(
+    text: str, filename: str = "<questionnaire>"
+) -> QuestionnaireDefinition:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise QuestionnaireError([f"{filename}:{line}: the file contains a NUL character"])
@@ -133,8 +139,10 @@ def _compose(text: str, filename: str) -> Node | None:
         anchor = getattr(event, "anchor", None)
         if isinstance(event, yaml.AliasEvent) or anchor is not None:
             raise QuestionnaireError(
-                [f"{filename}:{event.start_mark.line + 1}: YAML anchors and aliases "
-                 f"(&{anchor} / *{anchor}) are not allowed in a questionnaire"]
+                [
+                    f"{filename}:{event.start_mark.line + 1}: YAML anchors and aliases "
+                    f"(&{anchor} / *{anchor}) are not allowed in a questionnaire"
+                ]
             )
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
@@ -317,8 +325,10 @@ class _Validator:
             if area is None:
                 continue
             if area.key in area_lines:
-                self.error(item, f"area '{area.key}' is defined twice (first on line "
-                                 f"{area_lines[area.key]})")
+                self.error(
+                    item,
+                    f"area '{area.key}' is defined twice (first on line {area_lines[area.key]})",
+                )
                 continue
             area_lines[area.key] = item.start_mark.line + 1
             areas.append(area)
@@ -328,8 +338,11 @@ class _Validator:
         entries = self.mapping(node, f"area {index}", AREA_KEYS, {"key", "title", "questions"})
         if entries is None:
             return None
-        key = self.key(entries["key"][1], f"area {index} key", ITEM_KEY, "[a-z0-9_]+") \
-            if "key" in entries else None
+        key = (
+            self.key(entries["key"][1], f"area {index} key", ITEM_KEY, "[a-z0-9_]+")
+            if "key" in entries
+            else None
+        )
         what = f"area '{key}'" if key else f"area {index}"
         title = self.text(entries["title"][1], f"{what} title") if "title" in entries else None
         description = (
@@ -348,8 +361,11 @@ class _Validator:
                 if question is None:
                     continue
                 if question.key in question_lines:
-                    self.error(item, f"question key '{question.key}' is used twice (first on "
-                                     f"line {question_lines[question.key]})")
+                    self.error(
+                        item,
+                        f"question key '{question.key}' is used twice (first on "
+                        f"line {question_lines[question.key]})",
+                    )
                     continue
                 question_lines[question.key] = item.start_mark.line + 1
                 questions.append(question)
@@ -361,8 +377,11 @@ class _Validator:
         entries = self.mapping(node, position, QUESTION_KEYS, {"key", "text", "levels"})
         if entries is None:
             return None
-        key = self.key(entries["key"][1], f"{position} key", ITEM_KEY, "[a-z0-9_]+") \
-            if "key" in entries else None
+        key = (
+            self.key(entries["key"][1], f"{position} key", ITEM_KEY, "[a-z0-9_]+")
+            if "key" in entries
+            else None
+        )
         what = f"question '{key}'" if key else position
         text = self.text(entries["text"][1], f"{what} text") if "text" in entries else None
         help_text = self.text(entries["help"][1], f"{what} help") if "help" in entries else None
@@ -378,8 +397,10 @@ class _Validator:
         if not isinstance(node, SequenceNode):
             return None
         if not MIN_LEVELS <= len(items) <= MAX_LEVELS:
-            self.error(node, f"{what} has {len(items)} level(s); a question needs "
-                             f"{MIN_LEVELS} to {MAX_LEVELS}")
+            self.error(
+                node,
+                f"{what} has {len(items)} level(s); a question needs {MIN_LEVELS} to {MAX_LEVELS}",
+            )
             return None
         levels = [self.text(item, f"{what} level {n}") for n, item in enumerate(items, 1)]
         if any(level is None for level in levels):
@@ -392,6 +413,11 @@ def _describe(node: Node) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
-    kind = {STR: "text", INT: "a whole number", FLOAT: "a number", BOOL: "true/false",
-            NULL: "empty"}.get(node.tag, node.tag)
+    kind = {
+        STR: "text",
+        INT: "a whole number",
+        FLOAT: "a number",
+        BOOL: "true/false",
+        NULL: "empty",
+    }.get(node.tag, node.tag)
     return f"{kind} '{node.value}'" if node.value else kind

@@ -139,9 +139,7 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        raise DmatError(
-            f"role '{role}' is not one of {', '.join(r.value for r in Role)}"
-        ) from None
+        raise DmatError(f"role '{role}' is not one of {', '.join(r.value for r in Role)}") from None
     if role.is_city_role and city is None:
         raise DmatError(f"a {role} belongs to a city: give --city")
     if not role.is_city_role and city is not None:
@@ -205,9 +203,7 @@ def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) 
     questions = {q.key: q for area in round_.questionnaire.areas for q in area.questions}
     cities = {c.name.lower(): c for c in db.session.scalars(select(City))}
     emails = {normalize_email(row.respondent) for row in rows}
-    users = {
-        u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))
-    }
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
     assessments = {
         a.city_id: a
         for a in db.session.scalars(select(Assessment).where(Assessment.round_id == round_.id))
@@ -236,7 +232,11 @@ def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) 
             problems.append(f"{where}: respondent '{row.respondent}' is not an e-mail address")
         elif city is not None:
             user = users.get(email)
-            owner = user.city_id if user is not None else getattr(new_respondents.get(email), "id", None)
+            owner = (
+                user.city_id
+                if user is not None
+                else getattr(new_respondents.get(email), "id", None)
+            )
             if user is not None and not user.role.is_city_role:
                 problems.append(f"{where}: {email} is a {user.role}, not a city team member")
             elif owner is not None and owner != city.id:
@@ -274,9 +274,7 @@ def _store_answers(round_, parsed, users, new_respondents, assessments) -> Impor
     responses = {
         (r.assessment_id, r.respondent_id): r
         for r in db.session.scalars(
-            select(Response).where(
-                Response.assessment_id.in_([a.id for a in assessments.values()])
-            )
+            select(Response).where(Response.assessment_id.in_([a.id for a in assessments.values()]))
         )
     }
     for _, city, email, *_ in parsed:

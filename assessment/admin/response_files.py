@@ -114,7 +114,9 @@ def _rows(records, filename: str) -> list[ResponseRow]:
             )
             continue
         if any(len(field) > MAX_FIELD_CHARS for field in record):
-            problems.append(f"{filename}:{line}: a field is longer than {MAX_FIELD_CHARS} characters")
+            problems.append(
+                f"{filename}:{line}: a field is longer than {MAX_FIELD_CHARS} characters"
+            )
             continue
         city, respondent, question, answer = (field.strip() for field in record[:4])
         comment = record[4].strip() if len(record) > 4 and record[4].strip() else None

@@ -1,0 +1,1 @@
+"""Report building: context assembly, SVG charts for print, WeasyPrint rendering, batch runs."""
