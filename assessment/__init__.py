@@ -60,6 +60,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
 
+    from .presentation import register_filters
+
+    register_filters(app)
     register_error_pages(app)
     app.context_processor(template_globals)
     return app
