@@ -51,8 +51,8 @@ def radar_chart(
 ) -> RadarChart:
     """A radar of areas: ``axes`` are (key, label) pairs, ``series`` (name, key -> score).
 
-    At most 7 series (each gets its own colour; print shows up to 4); ``cohort`` is drawn dashed in grey; ``band`` is
-    a (q1, q3) pair of key -> value for a quartile band.
+    At most 7 series (each its own colour; print shows up to 4); ``cohort`` is drawn dashed in
+    grey; ``band`` is a (q1, q3) pair of key -> value for a quartile band.
     """
     if not 3 <= len(axes) <= 10:
         raise ValueError(f"a radar needs 3 to 10 axes, not {len(axes)}")
