@@ -18,7 +18,6 @@ from .extensions import db
 from .models import (
     Answer,
     AnswerKind,
-    Area,
     Assessment,
     AssessmentStatus,
     City,
@@ -207,9 +206,36 @@ def progress_json(before: Round, after: Round) -> list[dict]:
     return rows
 
 
-def area_keys(questionnaire: Questionnaire) -> list[str]:
-    return [area.key for area in questionnaire.areas]
+@dataclass(frozen=True)
+class QuestionSpread:
+    """How a team's level answers to one question spread: lowest and highest question score."""
+
+    lowest: float
+    highest: float
+    scored: int
+
+    @property
+    def range(self) -> float:
+        return self.highest - self.lowest
 
 
-def find_area(questionnaire: Questionnaire, key: str) -> Area | None:
-    return next((area for area in questionnaire.areas if area.key == key), None)
+def question_spreads(assessment: Assessment) -> dict[str, QuestionSpread]:
+    """Per question key, the spread of the team's level answers (one GROUP BY)."""
+    query = (
+        _answers_of([assessment.id])
+        .add_columns(
+            Question.key,
+            Question.level_count,
+            func.min(Answer.level),
+            func.max(Answer.level),
+            func.count(Answer.level),
+        )
+        .where(Answer.kind == AnswerKind.LEVEL)
+        .group_by(Question.key, Question.level_count)
+    )
+    return {
+        key: QuestionSpread(
+            scoring.question_score(low - 1, levels), scoring.question_score(high - 1, levels), n
+        )
+        for key, levels, low, high, n in db.session.execute(query)
+    }
