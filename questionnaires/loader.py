@@ -28,6 +28,7 @@ QUESTION_KEYS = {"key", "text", "help", "weight", "allow_na", "levels"}
 
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+STANDARD_TAGS = {"str", "int", "float", "bool", "null", "seq", "map"}
 
 Text = dict[str, str]
 """A text in every language of its questionnaire: language code -> string."""
@@ -188,14 +189,12 @@ class _Validator:
     def scalar(self, node: Node, what: str, tags: tuple[str, ...], expected: str):
         if isinstance(node, ScalarNode) and node.tag in tags:
             return node.value
-        if isinstance(node, ScalarNode) and not node.tag.startswith(_TAG):
-            self.error(node, f"{what}: the tag {node.tag} is not allowed")
-        else:
-            self.error(node, f"{what} must be {expected}, not {_describe(node)}")
+        self.error(node, f"{what} must be {expected}, not {_describe(node)}")
         return None
 
     def string(self, node: Node, what: str) -> str | None:
-        value = self.scalar(node, what, (STR,), "text")
+        # a plain No, 7 or 1.0 is text here: YAML 1.1 would otherwise turn a level "No" into false
+        value = self.scalar(node, what, (STR, INT, FLOAT, BOOL), "text")
         if value is None:
             return None
         if not value.strip():
@@ -262,6 +261,9 @@ class _Validator:
     def questionnaire(self, root: Node | None) -> QuestionnaireDefinition:
         if root is None:
             raise QuestionnaireError([f"{self.filename}:1: the file is empty"])
+        self.refuse_tags(root)
+        if self.problems:
+            raise QuestionnaireError(self.problems)
         entries = self.mapping(
             root, "questionnaire", TOP_KEYS, {"key", "version", "languages", "title", "areas"}
         )
@@ -287,6 +289,19 @@ class _Validator:
         return QuestionnaireDefinition(
             key, version, self.languages, title, description, areas, self.source
         )
+
+    def refuse_tags(self, node: Node) -> None:
+        """Explicit tags such as !!python/object have no place in a questionnaire."""
+        if not node.tag.startswith(_TAG) or node.tag[len(_TAG) :] not in STANDARD_TAGS:
+            self.error(node, f"the tag {node.tag} is not allowed in a questionnaire")
+            return
+        if isinstance(node, SequenceNode):
+            for item in node.value:
+                self.refuse_tags(item)
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                self.refuse_tags(key)
+                self.refuse_tags(value)
 
     def language_list(self, node: Node) -> tuple[str, ...] | None:
         items = self.sequence(node, "languages")
