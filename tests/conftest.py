@@ -1,11 +1,18 @@
 """Shared fixtures: the app on the test database, a browser-like client, the dmat command.
 
-The database is ``DMAT_TEST_DATABASE_URL`` (PostgreSQL in CI's second pass) or an in-memory
-SQLite database. Tables are created once per run and emptied after every test.
+The database is ``DMAT_TEST_DATABASE_URL`` (PostgreSQL in CI's second pass) or a SQLite file in a
+temporary folder. Tables are created once per run and emptied after every test.
+
+Test code runs inside an app context of its own (so it can use ``db.session``), and every request
+of the test client runs in a fresh app context, as it does in production: its own database
+session, its own ``g``, committed or rolled back when the request ends. Objects the test holds
+are not refreshed by requests: re-query (or ``db.session.expire_all()``) after a request.
 """
 
 from __future__ import annotations
 
+import contextvars
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,9 +35,22 @@ PASSWORD = "correct horse battery"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never share the test's app context."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
-def _app() -> Iterator[Flask]:
-    app = create_app(TestConfig)
+def _app(tmp_path_factory) -> Iterator[Flask]:
+    class SuiteConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = os.environ.get("DMAT_TEST_DATABASE_URL") or (
+            f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        )
+
+    app = create_app(SuiteConfig)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -1,0 +1,107 @@
+"""The public pages: landing page, login and logout, language switch, error pages, plotly.js."""
+
+from __future__ import annotations
+
+import pytest
+
+from assessment.models import Role
+
+from .conftest import csrf_token, login
+
+
+def test_landing_page_in_english_and_bulgarian(client):
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "How digitally mature is your city?" in page and 'lang="en"' in page
+    page = client.get("/", headers={"Accept-Language": "bg,en;q=0.5"}).get_data(as_text=True)
+    assert "Колко цифрово зряла е вашата община?" in page and 'lang="bg"' in page
+
+
+def test_language_choice_is_remembered(client):
+    token = csrf_token(client, "/")
+    response = client.post(
+        "/language", data={"language": "bg", "next": "/login", "csrf_token": token}
+    )
+    assert response.status_code == 302 and response.location.endswith("/login")
+    assert "Запомни ме" in client.get("/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil"])
+def test_language_switch_never_redirects_off_site(client, target):
+    token = csrf_token(client, "/")
+    response = client.post(
+        "/language", data={"language": "en", "next": target, "csrf_token": token}
+    )
+    assert response.location in ("/", "http://localhost/")
+
+
+def test_unknown_language_and_missing_csrf_are_refused(client):
+    token = csrf_token(client, "/")
+    assert client.post("/language", data={"language": "xx", "csrf_token": token}).status_code == 400
+    refused = client.post("/language", data={"language": "bg"})
+    assert refused.status_code == 400
+    assert "security token" in refused.get_data(as_text=True)
+
+
+def test_login_and_logout(client, make_city, make_user):
+    make_user("lead@sofia.example", Role.LEADER, make_city())
+    response = login(client, "LEAD@sofia.example")
+    assert response.status_code == 302
+    assert "Log out" in client.get("/").get_data(as_text=True)
+    token = csrf_token(client, "/")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert "Log in" in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(client, make_user):
+    make_user("coordinator@dmat.example", Role.COORDINATOR)
+    for email, password in (
+        ("coordinator@dmat.example", "wrong password"),
+        ("nobody@dmat.example", "whatever it is"),
+    ):
+        page = login(client, email, password).get_data(as_text=True)
+        assert "Wrong e-mail or password." in page
+
+
+def test_inactive_user_cannot_log_in(client, make_user):
+    from assessment.extensions import db
+
+    user = make_user("gone@dmat.example", Role.COORDINATOR)
+    user.active = False
+    db.session.commit()
+    assert "Wrong e-mail or password." in login(client, user.email).get_data(as_text=True)
+
+
+def test_login_form_errors_name_the_field(client):
+    token = csrf_token(client)
+    page = client.post(
+        "/login", data={"email": "not an address", "password": "", "csrf_token": token}
+    ).get_data(as_text=True)
+    assert "Invalid email address." in page and "This field is required." in page
+
+
+def test_login_redirects_only_to_local_pages(client, make_user):
+    make_user("coordinator@dmat.example", Role.COORDINATOR)
+    token = csrf_token(client)
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={
+            "email": "coordinator@dmat.example",
+            "password": "correct horse battery",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302 and "evil" not in response.location
+
+
+def test_not_found_page(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "There is nothing at this address." in response.get_data(as_text=True)
+
+
+def test_plotly_is_served_by_the_app(client):
+    response = client.get("/vendor/plotly.min.js")
+    assert response.status_code == 200
+    assert b"plotly" in response.data[:2000].lower()
+    assert len(response.data) > 1_000_000
+    response.close()
