@@ -51,6 +51,8 @@ class Config:
     MAIL_SENDER = _env("MAIL_SENDER", "dmat@localhost")
     REPORT_CACHE_DIR = _env("REPORT_CACHE_DIR", str(INSTANCE_DIR / "report-cache"))
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    LOG_FORMAT = _env("LOG_FORMAT", "text")  # "json": one JSON object per line
+    LOG_REQUESTS = _env_bool("LOG_REQUESTS", False)
 
 
 class ProductionConfig(Config):
@@ -58,6 +60,8 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SECRET_KEY = _env("SECRET_KEY")
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
+    LOG_REQUESTS = _env_bool("LOG_REQUESTS", True)
     SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Engine
 from config import Config, ProductionConfig
 
 from .extensions import babel, csrf, db, login_manager, migrate
+from .request_log import configure_logging
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_DIR / "migrations"
@@ -38,7 +38,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    logging.getLogger("dmat").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    configure_logging(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))

@@ -14,6 +14,8 @@ from flask import (
     session,
 )
 from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..web import safe_next
@@ -26,6 +28,17 @@ PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 @bp.get("/")
 def index():
     return render_template("main/index.html")
+
+
+@bp.get("/health")
+def health():
+    """For load balancers and monitoring: 200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        current_app.logger.error("health check: database unreachable: %s", error)
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
 
 
 @bp.get("/vendor/plotly.min.js")

@@ -1,0 +1,58 @@
+"""Production settings: secrets from the environment, health check, structured request logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from assessment import create_app
+from assessment.request_log import JsonFormatter
+from config import ProductionConfig, TestConfig
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    class NoSecret(ProductionConfig):
+        SECRET_KEY = None
+
+    with pytest.raises(RuntimeError, match="DMAT_SECRET_KEY must be set"):
+        create_app(NoSecret)
+
+
+def test_production_defaults_are_secure():
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert ProductionConfig.SESSION_COOKIE_HTTPONLY is True
+    assert ProductionConfig.SESSION_COOKIE_SAMESITE == "Lax"
+    assert ProductionConfig.LOG_FORMAT == "json"
+
+
+def test_health_reports_the_database(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_health_says_503_when_the_database_is_unreachable():
+    class Broken(TestConfig):
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
+
+    app = create_app(Broken)
+    app.logger.disabled = True
+    response = app.test_client().get("/health")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_request_log_lines_are_json(app, caplog):
+    class Logged(TestConfig):
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        LOG_REQUESTS = True
+
+    logged = create_app(Logged)
+    with caplog.at_level(logging.INFO, logger="dmat.request"):
+        logged.test_client().get("/health")
+    (record,) = [r for r in caplog.records if r.name == "dmat.request"]
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["method"] == "GET" and entry["path"] == "/health" and entry["status"] == 200
+    assert entry["duration_ms"] >= 0 and entry["level"] == "info"
