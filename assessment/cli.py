@@ -288,6 +288,31 @@ def user_create(email: str, role: str, city_name: str | None, name: str, passwor
     click.echo(f"User {user.email} ({user.role}{where}) created.")
 
 
+@cli.command("backup")
+@click.argument("file")
+def backup_command(file: str) -> None:
+    """Write the whole database to FILE, a portable archive (SQLite <-> PostgreSQL)."""
+    from .backup import write_backup
+
+    counts = write_backup(file)
+    click.echo(f"Backup written to {file}: {sum(counts.values())} rows in {len(counts)} tables.")
+
+
+@cli.command("restore")
+@click.argument("file")
+@click.option("--replace", is_flag=True, help="Replace the data of a database that is not empty.")
+@committed
+def restore_command(file: str, replace: bool) -> None:
+    """Load a backup archive into this database (upgraded to the same schema first)."""
+    from flask_migrate import upgrade
+
+    from .backup import restore_backup
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    counts = restore_backup(file, replace=replace)
+    click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {file}.")
+
+
 def main() -> None:  # pragma: no cover - the console script entry point
     cli.main(prog_name="dmat")
 

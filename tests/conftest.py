@@ -21,6 +21,7 @@ import pytest
 from flask import Flask
 from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from sqlalchemy import text
 
 from assessment import create_app
@@ -52,8 +53,8 @@ def _app(tmp_path_factory) -> Iterator[Flask]:
     app = create_app(SuiteConfig)
     app.test_client_class = IsolatedClient
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        drop_everything()
+        upgrade(directory=app.extensions["migrate"].directory)  # the schema users get
     yield app
     with app.app_context():
         db.session.remove()
@@ -66,6 +67,16 @@ def app(_app: Flask) -> Iterator[Flask]:
         yield _app
         db.session.remove()
         empty_all_tables()
+
+
+def drop_everything() -> None:
+    """An empty database, whatever an earlier run left in it."""
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            db.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def empty_all_tables() -> None:
@@ -95,6 +106,42 @@ def dmat(app: Flask):
         return result
 
     return run
+
+
+@pytest.fixture
+def other_app():
+    """Make an app on another database, with a ``dmat`` runner outside the suite's context.
+
+    ``app, run = other_app(url, **settings)``; the apps' connections are closed afterwards.
+    """
+    made: list[Flask] = []
+
+    def make(url: str, **settings):
+        other = type("Other", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **settings})
+        app = create_app(other)
+        made.append(app)
+        runner = app.test_cli_runner()
+
+        def run(*args: str, input: str | None = None):
+            return contextvars.Context().run(
+                runner.invoke,
+                cli,
+                list(args),
+                obj=ScriptInfo(create_app=lambda: app),
+                input=input,
+            )
+
+        return app, run
+
+    yield make
+    for app in made:
+        contextvars.Context().run(_dispose, app)
+
+
+def _dispose(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:

@@ -345,10 +345,6 @@ def test_user_create_with_password_prompt(programme, dmat):
     assert user.check_password("a long password") and user.city.name == "Aarhus"
 
 
-def test_commands_on_an_uninitialised_database_say_so(app, dmat):
-    db.drop_all()
-    try:
-        result = dmat("scores", "--round", "R1")
-        assert_clean_error(result, "run 'dmat init' first")
-    finally:
-        db.create_all()
+def test_commands_on_an_uninitialised_database_say_so(tmp_path, other_app):
+    _, run = other_app(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    assert_clean_error(run("scores", "--round", "R1"), "run 'dmat init' first")

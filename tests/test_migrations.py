@@ -9,15 +9,11 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask.cli import ScriptInfo
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from assessment import create_app
-from assessment.cli import cli
 from assessment.extensions import db
 from assessment.models import Question, Questionnaire
-from config import TestConfig
 
 
 @pytest.fixture
@@ -39,16 +35,8 @@ def empty_database_url(tmp_path) -> Iterator[str]:
         admin.dispose()
 
 
-def test_upgrade_to_head_matches_models_and_init_is_idempotent(empty_database_url):
-    class FreshConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = empty_database_url
-
-    app = create_app(FreshConfig)
-    runner = app.test_cli_runner()
-
-    def dmat(*args):
-        return runner.invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
-
+def test_upgrade_to_head_matches_models_and_init_is_idempotent(empty_database_url, other_app):
+    app, dmat = other_app(empty_database_url)
     first = dmat("init")
     assert first.exit_code == 0, first.output
     assert "imported" in first.output
@@ -66,4 +54,3 @@ def test_upgrade_to_head_matches_models_and_init_is_idempotent(empty_database_ur
         assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 1
         assert db.session.scalar(select(func.count()).select_from(Question)) == questions == 30
         db.session.remove()
-        db.engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 
@@ -9,7 +10,7 @@ import pytest
 
 from assessment import create_app
 from assessment.request_log import JsonFormatter
-from config import ProductionConfig, TestConfig
+from config import ProductionConfig
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -33,25 +34,18 @@ def test_health_reports_the_database(client):
     assert response.get_json() == {"status": "ok", "database": "ok"}
 
 
-def test_health_says_503_when_the_database_is_unreachable():
-    class Broken(TestConfig):
-        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
-
-    app = create_app(Broken)
+def test_health_says_503_when_the_database_is_unreachable(other_app):
+    app, _ = other_app("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
     app.logger.disabled = True
     response = app.test_client().get("/health")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
 
 
-def test_request_log_lines_are_json(app, caplog):
-    class Logged(TestConfig):
-        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-        LOG_REQUESTS = True
-
-    logged = create_app(Logged)
+def test_request_log_lines_are_json(app, caplog, other_app):
+    logged, _ = other_app(app.config["SQLALCHEMY_DATABASE_URI"], LOG_REQUESTS=True)
     with caplog.at_level(logging.INFO, logger="dmat.request"):
-        logged.test_client().get("/health")
+        contextvars.Context().run(logged.test_client().get, "/health")
     (record,) = [r for r in caplog.records if r.name == "dmat.request"]
     entry = json.loads(JsonFormatter().format(record))
     assert entry["method"] == "GET" and entry["path"] == "/health" and entry["status"] == 200
