@@ -17,6 +17,7 @@ from config import Config, ProductionConfig
 
 from .extensions import babel, csrf, db, login_manager, migrate
 from .request_log import configure_logging
+from .security import register_security_headers
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_DIR / "migrations"
@@ -64,6 +65,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_filters(app)
     register_error_pages(app)
+    register_security_headers(app)
     app.context_processor(template_globals)
     return app
 

@@ -105,3 +105,13 @@ def test_plotly_is_served_by_the_app(client):
     assert b"plotly" in response.data[:2000].lower()
     assert len(response.data) > 1_000_000
     response.close()
+
+
+def test_security_headers_forbid_inline_script_and_framing(client):
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline' " not in policy.split("style-src")[0]
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "<script>" not in response.get_data(as_text=True)
