@@ -30,6 +30,8 @@ from assessment.extensions import db
 from assessment.models import City, Role, Round, User
 from config import TestConfig
 
+from .browser import browser, live_server  # noqa: F401  (fixtures for the browser tests)
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CONFORMANCE = SHARED / "conformance"
 PASSWORD = "correct horse battery"
