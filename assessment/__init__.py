@@ -55,11 +55,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     from . import models  # noqa: F401  (the user loader needs the tables registered)
+    from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(audit_bp)
 
     from .presentation import register_filters
 

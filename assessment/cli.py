@@ -306,10 +306,12 @@ def restore_command(file: str, replace: bool) -> None:
     """Load a backup archive into this database (upgraded to the same schema first)."""
     from flask_migrate import upgrade
 
+    from .audit.operations import record
     from .backup import restore_backup
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     counts = restore_backup(file, replace=replace)
+    record("backup_restored", f"Backup {Path(file).name} restored ({sum(counts.values())} rows)")
     click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {file}.")
 
 

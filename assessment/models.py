@@ -339,3 +339,26 @@ class Answer(db.Model):  # type: ignore[name-defined]
         ),
         CheckConstraint("comment IS NULL OR length(comment) <= 4000", name="comment_length"),
     )
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    """Who did what, and when: submissions, reopenings, imports, exports, role changes."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # the user who acted; None for the command line, which has no login
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(254))  # kept when the user is gone
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    city_id: Mapped[int | None] = mapped_column(ForeignKey("city.id", ondelete="SET NULL"))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_round.id", ondelete="SET NULL")
+    )
+    summary: Mapped[str] = mapped_column(String(500))
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+    actor: Mapped[User | None] = relationship()
+    city: Mapped[City | None] = relationship()
+    round: Mapped[Round | None] = relationship()

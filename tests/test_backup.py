@@ -14,12 +14,12 @@ from .test_migrations import empty_database_url  # noqa: F401  (a fixture)
 
 
 def snapshot() -> dict:
-    """Every row of every table, in id order."""
+    """Every row of every table, in id order (leaving out the audit of restores themselves)."""
     tables = {}
     for table in db.metadata.sorted_tables:
         order = list(table.primary_key.columns)
         rows = db.session.execute(select(table).order_by(*order)).mappings()
-        tables[table.name] = [dict(row) for row in rows]
+        tables[table.name] = [dict(row) for row in rows if row.get("action") != "backup_restored"]
     return tables
 
 

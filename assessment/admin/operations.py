@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 
 from questionnaires import QuestionnaireDefinition
 
+from ..audit.operations import record
 from ..errors import DmatError
 from ..extensions import db
 from ..lookups import normalize_email, questionnaire_labelled, user_with_email
@@ -89,6 +90,7 @@ def import_questionnaire(definition: QuestionnaireDefinition) -> tuple[Questionn
             )
     db.session.add(questionnaire)
     db.session.flush()
+    record("questionnaire_imported", f"Questionnaire {definition.label} imported")
     return questionnaire, True
 
 
@@ -123,6 +125,7 @@ def create_round(name: str, questionnaire_label: str) -> Round:
     round_ = Round(name=name, questionnaire=questionnaire)
     db.session.add(round_)
     db.session.flush()
+    record("round_created", f"Round '{name}' created with {questionnaire.label}", round_=round_)
     return round_
 
 
@@ -152,6 +155,7 @@ def create_user(
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    record("user_created", f"User {email} created as {role}", city=city)
     return user
 
 
@@ -258,7 +262,14 @@ def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) 
                 parsed.append((row, city, email, question, kind, level))
     if problems:
         raise DmatError(f"{filename}: {len(problems)} problem(s); nothing was imported", problems)
-    return _store_answers(round_, parsed, users, new_respondents, assessments)
+    summary = _store_answers(round_, parsed, users, new_respondents, assessments)
+    record(
+        "responses_imported",
+        f"{summary.rows} answers for {summary.cities} cities imported from {filename}",
+        round_=round_,
+        details={"file": filename, **summary.__dict__},
+    )
+    return summary
 
 
 def _store_answers(round_, parsed, users, new_respondents, assessments) -> ImportSummary:

@@ -1,0 +1,1 @@
+"""The audit trail: who submitted, reopened, imported, exported or changed roles, and when."""

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures and ratios (run with .venv/bin/python -m bench.NAME)."""

@@ -1,0 +1,52 @@
+"""The audit trail: events are recorded with the change, and only the programme team sees them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from assessment.extensions import db
+from assessment.models import AuditEvent, Role
+
+from .conftest import CONFORMANCE, login
+
+
+def test_command_line_changes_are_audited(dmat):
+    dmat("questionnaire", "import", str(CONFORMANCE / "questionnaire.yaml"))
+    dmat("city", "add", "Bergen", "--country", "NO")
+    dmat("round", "create", "--name", "R1", "--questionnaire", "conformance-example:1")
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events] == ["questionnaire_imported", "round_created"]
+    assert events[1].round.name == "R1" and events[1].actor_label == "command line"
+
+
+def test_a_refused_import_leaves_no_audit_event(dmat, tmp_path):
+    dmat("questionnaire", "import", str(CONFORMANCE / "questionnaire.yaml"))
+    dmat("round", "create", "--name", "R1", "--questionnaire", "conformance-example:1")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("city,respondent,question,answer\nNowhere,a@b.example,a_plan,1\n")
+    assert dmat("responses", "import", "--round", "R1", str(bad)).exit_code == 1
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "responses_imported" not in actions
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(Role.COORDINATOR, 200), (Role.ADMIN, 200), (Role.LEADER, 403), (Role.RESPONDENT, 403)],
+)
+def test_audit_page_is_for_the_programme_team(client, make_city, make_user, dmat, role, status):
+    dmat("questionnaire", "import", str(CONFORMANCE / "questionnaire.yaml"))
+    city = make_city() if role in (Role.LEADER, Role.RESPONDENT) else None
+    make_user("someone@dmat.example", role, city)
+    login(client, "someone@dmat.example")
+    response = client.get("/audit?action=questionnaire_imported")
+    assert response.status_code == status
+    if status == 200:
+        page = response.get_data(as_text=True)
+        assert "Questionnaire conformance-example:1 imported" in page
+        assert "command line" in page
+
+
+def test_audit_page_needs_a_login(client):
+    response = client.get("/audit")
+    assert response.status_code == 302 and "/login" in response.location
