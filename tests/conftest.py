@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -28,9 +28,18 @@ PASSWORD = "correct horse battery"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def _fresh_g(_sender: Flask, **_extra) -> None:
+    """Test requests reuse the test's app context; start each with an empty ``g`` as a server
+    would, so that nothing cached per request (the logged-in user, the CSRF token, the locale)
+    leaks into the next one."""
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture(scope="session")
 def _app() -> Iterator[Flask]:
     app = create_app(TestConfig)
+    request_started.connect(_fresh_g, app)
     with app.app_context():
         db.drop_all()
         db.create_all()

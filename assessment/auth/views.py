@@ -18,7 +18,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..errors import DmatError
 from ..extensions import db, login_manager
 from ..lookups import user_with_email
-from ..models import TokenPurpose, User
+from ..models import Role, TokenPurpose, User
 from ..web import safe_next
 from . import operations
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
@@ -97,7 +97,8 @@ def accept_invitation(token: str):
             start_session(user)
             db.session.commit()
             flash(_("Welcome! Your password is set."), "success")
-            return redirect(url_for("survey.index"))
+            city_member = user.role in (Role.RESPONDENT, Role.LEADER)
+            return redirect(url_for("survey.index" if city_member else "main.index"))
     return render_template("auth/accept_invitation.html", form=form, user=found.user)
 
 

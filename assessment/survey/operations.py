@@ -120,14 +120,14 @@ def check_writable(round_: Round, assessment: Assessment | None) -> None:
         )
 
 
-def _get_or_create(model, **keys):
+def _get_or_create(model, defaults: Mapping | None = None, **keys):
     """The row with these keys, created if absent; safe when two requests create it at once."""
     found = db.session.scalar(select(model).filter_by(**keys))
     if found is not None:
         return found
     try:
         with db.session.begin_nested():
-            found = model(**keys)
+            found = model(**keys, **(defaults or {}))
             db.session.add(found)
     except IntegrityError:  # the other request won the race: use its row
         found = db.session.scalar(select(model).filter_by(**keys))
@@ -168,7 +168,12 @@ def _store(response: Response, question: Question, choice: Choice | None, commen
             )
         )
         return
-    answer = _get_or_create(Answer, response_id=response.id, question_id=question.id)
+    answer = _get_or_create(
+        Answer,
+        {"kind": choice.kind, "level": choice.level},
+        response_id=response.id,
+        question_id=question.id,
+    )
     answer.kind, answer.level = choice.kind, choice.level
     if comment is not UNCHANGED:
         answer.comment = comment
