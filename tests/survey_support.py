@@ -22,7 +22,9 @@ def page_token(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
-def autosave(client: FlaskClient, round_id: int, token: str | None, question, answer, comment=UNSET):
+def autosave(
+    client: FlaskClient, round_id: int, token: str | None, question, answer, comment=UNSET
+):
     body = {"question": question, "answer": answer}
     if comment is not UNSET:
         body["comment"] = comment
@@ -46,6 +48,8 @@ def all_answer_rows() -> list[tuple]:
     db.session.expire_all()
     return sorted(
         db.session.execute(
-            select(Answer.response_id, Answer.question_id, Answer.kind, Answer.level, Answer.comment)
+            select(
+                Answer.response_id, Answer.question_id, Answer.kind, Answer.level, Answer.comment
+            )
         ).all()
     )

@@ -64,7 +64,11 @@ def test_autosave_stores_each_answer_and_reports_progress(client, sofia):
     }
     # changing the answer keeps the comment unless a new one is sent; an empty one removes it
     autosave(client, round_.id, token, q["vision_alignment"].id, "5")
-    assert stored_answers(sofia["member"], round_)["vision_alignment"] == ("level", 5, "Ask finance")
+    assert stored_answers(sofia["member"], round_)["vision_alignment"] == (
+        "level",
+        5,
+        "Ask finance",
+    )
     autosave(client, round_.id, token, q["vision_alignment"].id, "5", "  ")
     assert stored_answers(sofia["member"], round_)["vision_alignment"] == ("level", 5, None)
     # clearing deletes the answer
@@ -123,7 +127,9 @@ def test_refused_requests_change_nothing(client, sofia, bundled_questionnaire, a
     reply = autosave(client, round_.id, "forged", q["vision_strategy"].id, "4")
     assert reply.status_code == 400 and reply.json["code"] == "csrf"
     reply = client.post(
-        f"/survey/{round_.id}/answer", data="[1, 2]", headers={"X-CSRFToken": token},
+        f"/survey/{round_.id}/answer",
+        data="[1, 2]",
+        headers={"X-CSRFToken": token},
         content_type="application/json",
     )
     assert reply.status_code == 400 and reply.json["code"] == "bad_request"
@@ -185,7 +191,9 @@ def test_form_without_javascript_saves_the_whole_page(client, sofia):
         "action": "next",
     }
     reply = client.post(path, data=form)
-    assert reply.status_code == 302 and reply.location.endswith(f"/survey/{round_.id}/areas/systems")
+    assert reply.status_code == 302 and reply.location.endswith(
+        f"/survey/{round_.id}/areas/systems"
+    )
     assert stored_answers(sofia["member"], round_) == {
         "governance_leadership": ("level", 4, "Mayor's office"),
         "governance_procurement": ("not_applicable", None, None),
@@ -256,7 +264,8 @@ def test_submitting_without_answers_is_refused(client, sofia):
     login(client, "leader@sofia.example")
     token = csrf_token(client, f"/survey/{round_.id}/team")
     reply = client.post(
-        f"/survey/{round_.id}/submit", data={"csrf_token": token, "confirm": "1"},
+        f"/survey/{round_.id}/submit",
+        data={"csrf_token": token, "confirm": "1"},
         follow_redirects=True,
     )
     assert "Nobody in your team has answered yet" in reply.text
@@ -285,7 +294,9 @@ def test_two_members_answer_at_the_same_time(app, sofia):
     # each sees only their own answers
     page = first.get(f"/survey/{round_.id}/areas/vision").get_data(as_text=True)
     checked = [
-        key for key in q if key.startswith("vision")
+        key
+        for key in q
+        if key.startswith("vision")
         and f'name="answer-{q[key].id}" value="{mine[key]}"\n               checked' in page
     ]
     assert len(checked) == 6

@@ -30,7 +30,16 @@ class LoginForm(FlaskForm):
 def _new_password_fields():
     password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_CHARS, max=1024)],
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_CHARS,
+                max=1024,
+                message=_l(
+                    "The password must have at least %(n)d characters.", n=MIN_PASSWORD_CHARS
+                ),
+            ),
+        ],
         description=_l("At least %(n)d characters.", n=MIN_PASSWORD_CHARS),
     )
     confirm = PasswordField(
