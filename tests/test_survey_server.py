@@ -58,8 +58,9 @@ class Server:
         self.process: subprocess.Popen | None = None
         self.base = ""
 
-    def start(self) -> None:
-        port = free_port()
+    def start(self, port: int | None = None) -> None:
+        port = port or free_port()
+        self.port = port
         self.base = f"http://127.0.0.1:{port}"
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
