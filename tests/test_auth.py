@@ -178,6 +178,11 @@ def test_password_reset_link_from_the_leader(client, team):
     assert (
         client.post(f"/team/{other.id}/reset-link", data={"csrf_token": token}).status_code == 404
     )
+    reply = client.post(
+        f"/team/{team['leader2'].id}/reset-link", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "Only the programme coordinators" in reply.text  # not for another leader
+    assert db.session.scalar(select(AccountToken)) is None
     reply = client.post(f"/team/{member.id}/reset-link", data={"csrf_token": token})
     path = link_in(reply)
     assert "/password/reset/" in path and "expires after 24 hours" in reply.text

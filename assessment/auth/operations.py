@@ -28,7 +28,13 @@ def invite_member(leader: User, email: str, name: str = "") -> tuple[User, str]:
     name = clean_name(name)
     user = user_with_email(email)
     if user is not None:
-        if user.city_id != leader.city_id or user.password_hash is not None or not user.active:
+        pending_here = (
+            user.city_id == leader.city_id
+            and user.role == Role.RESPONDENT
+            and user.password_hash is None
+            and user.active
+        )
+        if not pending_here:
             raise DmatError(_("%(email)s already has an account.", email=email))
         if name:
             user.name = name
@@ -65,7 +71,12 @@ def reset_password(token: AccountToken, password: str) -> User:
 
 
 def reset_token_for(user: User, created_by: User | None = None) -> str:
-    """A password-reset link token: for an active member who has set a password before."""
+    """A password-reset link token: for an active member who has set a password before.
+
+    A leader makes them for the respondents of their city only, never for another leader.
+    """
+    if created_by is not None and created_by.role == Role.LEADER and user.role != Role.RESPONDENT:
+        raise DmatError(_("Only the programme coordinators can change a leader's account."))
     if not user.active:
         raise DmatError(_("%(email)s has been removed from the team.", email=user.email))
     if user.password_hash is None:
