@@ -44,6 +44,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 14)
+    # where links made outside a request (``dmat user create --invite``) point to
+    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
     MAIL_SERVER = _env("MAIL_SERVER")
     MAIL_PORT = _env_int("MAIL_PORT", 587)
     MAIL_USERNAME = _env("MAIL_USERNAME")
@@ -72,5 +74,5 @@ class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-secret"
-    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL") or "sqlite://"  # empty: SQLite too
     WTF_CSRF_ENABLED = True

@@ -58,10 +58,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
+    from .survey.views import bp as survey_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(audit_bp)
+
+    app.register_blueprint(survey_bp)
 
     from .presentation import register_filters
 

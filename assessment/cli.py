@@ -276,16 +276,33 @@ def user_group() -> None:
 )
 @click.option("--city", "city_name", help="The city of a respondent or leader.")
 @click.option("--name", default="", help="The person's name.")
-@click.password_option(help="Asked for when not given (typed twice).")
+@click.option("--password", help="Asked for when not given (typed twice).")
+@click.option(
+    "--invite", is_flag=True, help="Print a single-use invitation link instead of a password."
+)
 @committed
-def user_create(email: str, role: str, city_name: str | None, name: str, password: str) -> None:
-    """Add a user with a password."""
+def user_create(
+    email: str, role: str, city_name: str | None, name: str, password: str | None, invite: bool
+) -> None:
+    """Add a user with a password, or with an invitation link to set one."""
     from .admin.operations import create_user
 
+    if invite and password is not None:
+        raise DmatError("give either --password or --invite, not both")
+    if not invite and password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     city = city_named(city_name) if city_name else None
     user = create_user(email, role, city, password=password, name=name)
     where = f" of {city.name}" if city else ""
     click.echo(f"User {user.email} ({user.role}{where}) created.")
+    if invite:
+        from .auth.tokens import issue_token, link_for
+        from .models import TokenPurpose
+
+        token = issue_token(user, TokenPurpose.INVITATION)
+        days = current_app.config["INVITATION_DAYS"]
+        click.echo(f"Invitation link (works once, for {days} days):")
+        click.echo(link_for(TokenPurpose.INVITATION, token))
 
 
 @cli.command("backup")

@@ -362,3 +362,32 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     actor: Mapped[User | None] = relationship()
     city: Mapped[City | None] = relationship()
     round: Mapped[Round | None] = relationship()
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+
+
+class AccountToken(db.Model):  # type: ignore[name-defined]
+    """A single-use, expiring link for an invitation or a password reset.
+
+    Only a SHA-256 hash of the token is stored: someone who reads the database cannot use it.
+    """
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    purpose: Mapped[TokenPurpose] = mapped_column(_str_enum(TokenPurpose, "token_purpose"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="expires_after_created"),)

@@ -12,6 +12,7 @@ are not refreshed by requests: re-query (or ``db.session.expire_all()``) after a
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from assessment import create_app
 from assessment.cli import cli
@@ -158,12 +160,25 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD):
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
+@functools.cache
+def password_hash(password: str) -> str:
+    """Hashed once per run: scrypt takes about 0.3 s, on purpose."""
+    return generate_password_hash(password, method="scrypt")
+
+
+@functools.cache
+def bundled_definition():
+    """Parsed once per run (about 0.6 s); importing it builds new rows every time."""
+    from questionnaires import BUNDLED_QUESTIONNAIRE, load_questionnaire_file
+
+    return load_questionnaire_file(BUNDLED_QUESTIONNAIRE)
+
+
 @pytest.fixture
 def bundled_questionnaire(app: Flask):
     from assessment.admin.operations import import_questionnaire
-    from questionnaires import BUNDLED_QUESTIONNAIRE, load_questionnaire_file
 
-    questionnaire, _ = import_questionnaire(load_questionnaire_file(BUNDLED_QUESTIONNAIRE))
+    questionnaire, _ = import_questionnaire(bundled_definition())
     db.session.commit()
     return questionnaire
 
@@ -188,7 +203,7 @@ def make_user(app: Flask):
         password: str = PASSWORD,
     ) -> User:
         user = User(email=email, role=Role(role), city=city, name=email.split("@")[0])
-        user.set_password(password)
+        user.password_hash = password_hash(password)
         db.session.add(user)
         db.session.commit()
         return user

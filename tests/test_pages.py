@@ -76,7 +76,8 @@ def test_login_form_errors_name_the_field(client):
     page = client.post(
         "/login", data={"email": "not an address", "password": "", "csrf_token": token}
     ).get_data(as_text=True)
-    assert "Invalid email address." in page and "This field is required." in page
+    assert "Please give an e-mail address such as name@city.example." in page
+    assert "This field is required." in page
 
 
 def test_login_redirects_only_to_local_pages(client, make_user):

@@ -1,0 +1,120 @@
+"""Account writes: invitations, accepting them, password resets, removing team members.
+
+Each function checks its input, raises DmatError (a message for the person) before changing
+anything when it is wrong, and flushes; the request or command commits once.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from ..admin.operations import EMAIL, MAX_NAME_CHARS, MIN_PASSWORD_CHARS
+from ..errors import DmatError
+from ..extensions import db
+from ..lookups import normalize_email, user_with_email
+from ..models import AccountToken, Role, TokenPurpose, User, utcnow
+from .tokens import issue_token, revoke_tokens
+
+
+def invite_member(leader: User, email: str, name: str = "") -> tuple[User, str]:
+    """A new respondent of the leader's city and an invitation token for them.
+
+    Inviting someone already invited who has not accepted yet gives them a fresh link (the old
+    one stops working); an address that already has an account is refused.
+    """
+    email = normalize_email(email)
+    if not EMAIL.match(email) or len(email) > 254:
+        raise DmatError(_("“%(email)s” is not an e-mail address.", email=email))
+    name = clean_name(name)
+    user = user_with_email(email)
+    if user is not None:
+        pending_here = (
+            user.city_id == leader.city_id
+            and user.role == Role.RESPONDENT
+            and user.password_hash is None
+            and user.active
+        )
+        if not pending_here:
+            raise DmatError(_("%(email)s already has an account.", email=email))
+        if name:
+            user.name = name
+    else:
+        user = User(email=email, name=name, role=Role.RESPONDENT, city_id=leader.city_id)
+        db.session.add(user)
+        db.session.flush()
+    return user, issue_token(user, TokenPurpose.INVITATION, created_by=leader)
+
+
+def accept_invitation(token: AccountToken, name: str, password: str) -> User:
+    """The invitee sets their name and password; the link is used up."""
+    user = token.user
+    check_password(password)
+    name = clean_name(name)
+    if not name:
+        raise DmatError(_("Please give your name."))
+    user.name = name
+    user.set_password(password)
+    token.used_at = utcnow()
+    revoke_tokens(user)
+    db.session.flush()
+    return user
+
+
+def reset_password(token: AccountToken, password: str) -> User:
+    user = token.user
+    check_password(password)
+    user.set_password(password)
+    token.used_at = utcnow()
+    revoke_tokens(user)  # any other open link (an invitation too) is now pointless
+    db.session.flush()
+    return user
+
+
+def reset_token_for(user: User, created_by: User | None = None) -> str:
+    """A password-reset link token: for an active member who has set a password before.
+
+    A leader makes them for the respondents of their city only, never for another leader.
+    """
+    if created_by is not None and created_by.role == Role.LEADER and user.role != Role.RESPONDENT:
+        raise DmatError(_("Only the programme coordinators can change a leader's account."))
+    if not user.active:
+        raise DmatError(_("%(email)s has been removed from the team.", email=user.email))
+    if user.password_hash is None:
+        raise DmatError(
+            _("%(email)s has not accepted the invitation yet; invite them again.", email=user.email)
+        )
+    return issue_token(user, TokenPurpose.PASSWORD_RESET, created_by=created_by)
+
+
+def remove_member(leader: User, member: User) -> None:
+    """Deactivate a team member: they can no longer log in; their saved answers are kept."""
+    if member.id == leader.id:
+        raise DmatError(_("You cannot remove yourself from the team."))
+    if member.role != Role.RESPONDENT:
+        raise DmatError(_("Only the programme coordinators can remove a leader."))
+    member.active = False
+    revoke_tokens(member)
+    db.session.flush()
+
+
+def restore_member(leader: User, member: User) -> None:
+    if member.role != Role.RESPONDENT:
+        raise DmatError(_("Only the programme coordinators can change a leader's account."))
+    member.active = True
+    db.session.flush()
+
+
+def clean_name(name: str | None) -> str:
+    name = " ".join((name or "").split())
+    if len(name) > MAX_NAME_CHARS:
+        raise DmatError(_("The name is longer than %(n)d characters.", n=MAX_NAME_CHARS))
+    return name
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise DmatError(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_CHARS)
+        )
+    if len(password) > 1024:
+        raise DmatError(_("The password is longer than 1024 characters."))

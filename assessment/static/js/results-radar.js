@@ -1,0 +1,44 @@
+// Draws the results radar with plotly.js (served by the app) from the chart data on the page:
+// the same data, axis order, scale and colours as the radar in the PDF report.
+(function () {
+  "use strict";
+
+  var target = document.getElementById("radar");
+  var block = document.getElementById("radar-data");
+  if (!target || !block || !window.Plotly) {
+    return;
+  }
+  var chart = JSON.parse(block.textContent);
+  var theta = chart.axes.concat([chart.axes[0]]); // close the polygon
+
+  function closed(values) {
+    return values.concat([values[0]]);
+  }
+
+  var traces = chart.series.map(function (series) {
+    return {
+      type: "scatterpolar",
+      mode: "lines+markers",
+      name: series.name,
+      r: closed(series.values),
+      theta: theta,
+      fill: series.dashed ? "none" : "toself",
+      fillcolor: series.dashed ? undefined : series.colour + "33",
+      line: { color: series.colour, width: 2, dash: series.dashed ? "dash" : "solid" },
+      marker: { color: series.colour, size: 6 },
+      connectgaps: false,
+      hovertemplate: "%{theta}: %{r:.1f}<extra>" + series.name + "</extra>",
+    };
+  });
+  var layout = {
+    polar: {
+      radialaxis: { range: chart.scale, tickvals: [0, 20, 40, 60, 80, 100], angle: 90 },
+      angularaxis: { direction: "clockwise", rotation: 90 },
+    },
+    showlegend: true,
+    legend: { orientation: "h", y: -0.1 },
+    margin: { l: 60, r: 60, t: 30, b: 30 },
+    font: { family: "DejaVu Sans, Segoe UI, system-ui, sans-serif", size: 13 },
+  };
+  window.Plotly.newPlot(target, traces, layout, { responsive: true, displaylogo: false });
+})();

@@ -1,0 +1,272 @@
+"""Survey writes: answers (one at a time or a page at once), completion, submission, reopening.
+
+Every function checks first and raises DmatError (a message for the person, in their language)
+before changing anything; it flushes, and the request commits once, so an acknowledged answer
+is committed before the acknowledgement leaves the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import DmatError
+from ..extensions import db
+from ..models import (
+    Answer,
+    AnswerKind,
+    Assessment,
+    AssessmentStatus,
+    Question,
+    Response,
+    Round,
+    User,
+    utcnow,
+)
+
+MAX_COMMENT_CHARS = 4000
+UNCHANGED = object()  # a comment not sent: keep the stored one
+
+
+class AnswerRefused(DmatError):
+    """An answer that cannot be stored; ``code`` names the problem for scripts."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A parsed answer: a kind and a level, or ``None`` for "clear my answer"."""
+
+    kind: AnswerKind
+    level: int | None = None
+
+
+def parse_choice(question: Question, raw: object) -> Choice | None:
+    """``1..n``, ``dont_know``, ``not_applicable`` (where allowed); empty/None clears."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    value = str(raw).strip().lower() if not isinstance(raw, bool) else ""
+    if value == AnswerKind.DONT_KNOW:
+        return Choice(AnswerKind.DONT_KNOW)
+    if value == AnswerKind.NOT_APPLICABLE:
+        if not question.allow_na:
+            raise AnswerRefused(
+                "not_applicable_not_allowed",
+                _("Question %(key)s cannot be answered “not applicable”.", key=question.key),
+            )
+        return Choice(AnswerKind.NOT_APPLICABLE)
+    if value.isdigit() and 1 <= int(value) <= question.level_count:
+        return Choice(AnswerKind.LEVEL, int(value))
+    raise AnswerRefused(
+        "not_a_level",
+        _(
+            "“%(value)s” is not a level of question %(key)s: choose a level from 1 to %(n)d, "
+            "“don't know”%(na)s.",
+            value=str(raw)[:40],
+            key=question.key,
+            n=question.level_count,
+            na=_(" or “not applicable”") if question.allow_na else "",
+        ),
+    )
+
+
+def parse_comment(raw: object) -> object:
+    """The comment to store: text, None (no comment) or UNCHANGED."""
+    if raw is UNCHANGED:
+        return UNCHANGED
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise AnswerRefused("bad_comment", _("The comment must be text."))
+    comment = raw.strip()
+    if len(comment) > MAX_COMMENT_CHARS:
+        raise AnswerRefused(
+            "comment_too_long",
+            _(
+                "The comment has %(n)d characters; at most %(max)d.",
+                n=len(comment),
+                max=MAX_COMMENT_CHARS,
+            ),
+        )
+    return comment or None
+
+
+def check_question(round_: Round, question: Question | None, raw_id: object) -> Question:
+    if question is None or question.questionnaire_id != round_.questionnaire_id:
+        raise AnswerRefused(
+            "other_questionnaire",
+            _("Question %(id)s is not part of this round's questionnaire.", id=str(raw_id)[:20]),
+        )
+    return question
+
+
+def check_writable(round_: Round, assessment: Assessment | None) -> None:
+    if not round_.is_open:
+        raise AnswerRefused(
+            "round_closed",
+            _("The round “%(name)s” is closed; answers can no longer change.", name=round_.name),
+        )
+    if assessment is not None and assessment.is_submitted:
+        raise AnswerRefused(
+            "submitted",
+            _("Your city's assessment has been submitted; answers can no longer change."),
+        )
+
+
+def _get_or_create(model, defaults: Mapping | None = None, **keys):
+    """The row with these keys, created if absent; safe when two requests create it at once."""
+    found = db.session.scalar(select(model).filter_by(**keys))
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            found = model(**keys, **(defaults or {}))
+            db.session.add(found)
+    except IntegrityError:  # the other request won the race: use its row
+        found = db.session.scalar(select(model).filter_by(**keys))
+    return found
+
+
+def city_assessment(round_: Round, city_id: int) -> Assessment | None:
+    return db.session.scalar(
+        select(Assessment).where(Assessment.round_id == round_.id, Assessment.city_id == city_id)
+    )
+
+
+def own_response(round_: Round, user: User) -> Response | None:
+    return db.session.scalar(
+        select(Response)
+        .join(Assessment, Response.assessment_id == Assessment.id)
+        .where(
+            Assessment.round_id == round_.id,
+            Assessment.city_id == user.city_id,
+            Response.respondent_id == user.id,
+        )
+    )
+
+
+def response_for_writing(round_: Round, user: User) -> Response:
+    assessment = city_assessment(round_, user.city_id)
+    check_writable(round_, assessment)
+    if assessment is None:
+        assessment = _get_or_create(Assessment, round_id=round_.id, city_id=user.city_id)
+    return _get_or_create(Response, assessment_id=assessment.id, respondent_id=user.id)
+
+
+def _store(response: Response, question: Question, choice: Choice | None, comment) -> None:
+    if choice is None:
+        db.session.execute(
+            delete(Answer).where(
+                Answer.response_id == response.id, Answer.question_id == question.id
+            )
+        )
+        return
+    answer = _get_or_create(
+        Answer,
+        {"kind": choice.kind, "level": choice.level},
+        response_id=response.id,
+        question_id=question.id,
+    )
+    answer.kind, answer.level = choice.kind, choice.level
+    if comment is not UNCHANGED:
+        answer.comment = comment
+    answer.updated_at = utcnow()
+
+
+def save_answer(
+    round_: Round, user: User, question: Question, raw_answer: object, raw_comment=UNCHANGED
+) -> Choice | None:
+    """Store (or with an empty answer, delete) the user's answer to one question."""
+    choice = parse_choice(question, raw_answer)
+    comment = parse_comment(raw_comment)
+    response = response_for_writing(round_, user)
+    _store(response, question, choice, comment)
+    db.session.flush()
+    return choice
+
+
+def save_page(
+    round_: Round, user: User, questions: list[Question], posted: Mapping[int, tuple]
+) -> dict[int, str]:
+    """Store a page of answers at once (the form without JavaScript): all or nothing.
+
+    ``posted`` maps question id -> (raw answer, raw comment, clear?). Returns the problems per
+    question id; when there are any, nothing is stored.
+    """
+    response = own_response(round_, user)
+    check_writable(round_, response.assessment if response is not None else None)
+    existing = set()
+    if response is not None:
+        existing = set(
+            db.session.scalars(select(Answer.question_id).where(Answer.response_id == response.id))
+        )
+    problems: dict[int, str] = {}
+    parsed = []
+    for question in questions:
+        raw_answer, raw_comment, clear = posted.get(question.id, (None, None, False))
+        try:
+            choice = None if clear else parse_choice(question, raw_answer)
+            comment = parse_comment(raw_comment)
+        except AnswerRefused as error:
+            problems[question.id] = error.message
+            continue
+        if choice is None and not clear:
+            # nothing chosen: a comment alone cannot be stored, an answer not sent is kept
+            if comment not in (None, UNCHANGED) and question.id not in existing:
+                problems[question.id] = _("Choose an answer to keep your comment.")
+            continue
+        parsed.append((question, choice, comment))
+    if problems:
+        return problems
+    if parsed:
+        response = response_for_writing(round_, user)
+        for question, choice, comment in parsed:
+            _store(response, question, choice, None if choice is None else comment)
+        db.session.flush()
+    return {}
+
+
+def set_complete(round_: Round, user: User, complete: bool) -> Response:
+    response = response_for_writing(round_, user)
+    response.completed_at = utcnow() if complete else None
+    db.session.flush()
+    return response
+
+
+def submit_assessment(round_: Round, leader: User) -> Assessment:
+    assessment = city_assessment(round_, leader.city_id)
+    check_writable(round_, assessment)
+    answers = 0
+    if assessment is not None:
+        answers = db.session.scalar(
+            select(func.count(Answer.id))
+            .join(Response, Answer.response_id == Response.id)
+            .where(Response.assessment_id == assessment.id)
+        )
+    if not answers:
+        raise DmatError(_("Nobody in your team has answered yet; there is nothing to submit."))
+    assessment.status = AssessmentStatus.SUBMITTED
+    assessment.submitted_at = utcnow()
+    assessment.submitted_by_id = leader.id
+    db.session.flush()
+    return assessment
+
+
+def reopen_assessment(assessment: Assessment) -> Assessment:
+    """A coordinator gives a submitted assessment back to its city for changes."""
+    if not assessment.is_submitted:
+        raise DmatError(
+            _("The assessment of %(city)s is not submitted.", city=assessment.city.name)
+        )
+    assessment.status = AssessmentStatus.IN_PROGRESS
+    assessment.submitted_at = None
+    assessment.submitted_by_id = None
+    db.session.flush()
+    return assessment

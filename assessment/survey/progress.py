@@ -1,0 +1,110 @@
+"""Survey read side: a respondent's own answers and progress, a team's progress counts.
+
+Leaders see how many questions each member answered, never what they answered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import Answer, Area, Assessment, Question, Questionnaire, Response, Round, User
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    total: int
+    areas: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (answered, total)
+
+    @property
+    def share(self) -> float:
+        return self.answered / self.total if self.total else 0.0
+
+    def first_open_area(self, questionnaire: Questionnaire) -> Area:
+        """Where to resume: the first area with an unanswered question (else the first)."""
+        for area in questionnaire.areas:
+            answered, total = self.areas.get(area.key, (0, len(area.questions)))
+            if answered < total:
+                return area
+        return questionnaire.areas[0]
+
+    def as_json(self, area_key: str | None = None) -> dict:
+        data: dict = {"answered": self.answered, "total": self.total}
+        if area_key is not None:
+            data["area"] = {"answered": self.areas[area_key][0], "total": self.areas[area_key][1]}
+        return data
+
+
+def own_answers(response: Response | None) -> dict[int, Answer]:
+    if response is None:
+        return {}
+    answers = db.session.scalars(select(Answer).where(Answer.response_id == response.id))
+    return {answer.question_id: answer for answer in answers}
+
+
+def response_progress(questionnaire: Questionnaire, response: Response | None) -> Progress:
+    answered_by_area: dict[int, int] = {}
+    if response is not None:
+        answered_by_area = dict(
+            db.session.execute(
+                select(Question.area_id, func.count(Answer.id))
+                .join(Question, Answer.question_id == Question.id)
+                .where(Answer.response_id == response.id)
+                .group_by(Question.area_id)
+            ).all()
+        )
+    areas = {
+        area.key: (answered_by_area.get(area.id, 0), len(area.questions))
+        for area in questionnaire.areas
+    }
+    return Progress(sum(a for a, _ in areas.values()), sum(t for _, t in areas.values()), areas)
+
+
+@dataclass(frozen=True)
+class MemberProgress:
+    user: User
+    answered: int
+    completed_at: datetime | None
+    last_saved: datetime | None
+
+
+def team_progress(round_: Round, city_id: int, assessment: Assessment | None):
+    """Every team member (active, or removed but with answers) and how far they got."""
+    counts: dict[int, tuple[int, datetime | None, datetime | None]] = {}
+    if assessment is not None:
+        rows = db.session.execute(
+            select(
+                Response.respondent_id,
+                func.count(Answer.id),
+                Response.completed_at,
+                func.max(Answer.updated_at),
+            )
+            .outerjoin(Answer, Answer.response_id == Response.id)
+            .where(Response.assessment_id == assessment.id)
+            .group_by(Response.respondent_id, Response.completed_at)
+        )
+        counts = {user_id: (n, done, last) for user_id, n, done, last in rows}
+    members = db.session.scalars(
+        select(User)
+        .where(User.city_id == city_id, or_(User.active.is_(True), User.id.in_(list(counts))))
+        .order_by(User.name, User.email)
+    )
+    rows = []
+    for user in members:
+        answered, done, last = counts.get(user.id, (0, None, None))
+        rows.append(MemberProgress(user, answered, done, last))
+    return rows
+
+
+def rounds_for_city(city_id: int) -> list[tuple[Round, Assessment | None]]:
+    """Open rounds, and closed ones in which the city has an assessment, newest first."""
+    assessments = {
+        a.round_id: a
+        for a in db.session.scalars(select(Assessment).where(Assessment.city_id == city_id))
+    }
+    rounds = db.session.scalars(select(Round).order_by(Round.created_at.desc(), Round.id.desc()))
+    return [(r, assessments.get(r.id)) for r in rounds if r.is_open or r.id in assessments]

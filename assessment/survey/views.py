@@ -1,0 +1,284 @@
+"""Survey pages: the rounds of a city, an overview per round, one page per area, the review
+page, the autosave endpoint, and for leaders the team's progress and the submission."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..access import CITY_ROLES, roles_required
+from ..errors import DmatError
+from ..extensions import db
+from ..models import Area, Question, Role, Round
+from . import operations
+from .operations import UNCHANGED, AnswerRefused
+from .progress import own_answers, response_progress, rounds_for_city, team_progress
+
+bp = Blueprint("survey", __name__)
+
+
+def round_or_404(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def area_or_404(round_: Round, key: str) -> Area:
+    for area in round_.questionnaire.areas:
+        if area.key == key:
+            return area
+    abort(404)
+
+
+def survey_state(round_: Round) -> dict:
+    """What the page needs to know about the user's city and own response in this round."""
+    assessment = operations.city_assessment(round_, current_user.city_id)
+    response = operations.own_response(round_, current_user)
+    try:
+        operations.check_writable(round_, assessment)
+        locked = None
+    except AnswerRefused as refused:
+        locked = refused.message
+    return {
+        "round": round_,
+        "questionnaire": round_.questionnaire,
+        "assessment": assessment,
+        "response": response,
+        "progress": response_progress(round_.questionnaire, response),
+        "locked": locked,
+        "fallback": round_.questionnaire.languages[0],
+    }
+
+
+@bp.get("/survey/")
+@roles_required(*CITY_ROLES)
+def index():
+    rows = [
+        (round_, assessment, response_progress(round_.questionnaire, own(round_)))
+        for round_, assessment in rounds_for_city(current_user.city_id)
+    ]
+    return render_template("survey/index.html", rows=rows)
+
+
+def own(round_: Round):
+    return operations.own_response(round_, current_user)
+
+
+@bp.get("/survey/<int:round_id>/")
+@roles_required(*CITY_ROLES)
+def overview(round_id: int):
+    state = survey_state(round_or_404(round_id))
+    resume = state["progress"].first_open_area(state["questionnaire"])
+    return render_template("survey/overview.html", resume=resume, **state)
+
+
+@bp.route("/survey/<int:round_id>/areas/<area_key>", methods=["GET", "POST"])
+@roles_required(*CITY_ROLES)
+def area(round_id: int, area_key: str):
+    round_ = round_or_404(round_id)
+    area = area_or_404(round_, area_key)
+    state = survey_state(round_)
+    values = {
+        qid: (answer.level if answer.kind == "level" else answer.kind.value, answer.comment or "")
+        for qid, answer in own_answers(state["response"]).items()
+    }
+    problems: dict[int, str] = {}
+    if request.method == "POST":
+        if state["locked"]:
+            flash(state["locked"], "error")
+            return redirect(url_for("survey.area", round_id=round_id, area_key=area_key))
+        posted = {
+            q.id: (
+                request.form.get(f"answer-{q.id}"),
+                request.form.get(f"comment-{q.id}", UNCHANGED),
+                request.form.get("clear") == str(q.id),
+            )
+            for q in area.questions
+        }
+        problems = operations.save_page(round_, current_user, area.questions, posted)
+        if not problems:
+            db.session.commit()
+            return redirect(after_page_save(round_, area, posted))
+        db.session.rollback()
+        for qid, (raw, comment, _clear) in posted.items():  # show what was sent, to fix it
+            kept = values.get(qid, (None, ""))
+            values[qid] = (raw or kept[0], kept[1] if comment is UNCHANGED else comment or "")
+        flash(_("Nothing was saved: please correct the marked questions."), "error")
+    areas = state["questionnaire"].areas
+    position = areas.index(area)
+    return render_template(
+        "survey/area.html",
+        area=area,
+        values=values,
+        problems=problems,
+        previous_area=areas[position - 1] if position > 0 else None,
+        next_area=areas[position + 1] if position + 1 < len(areas) else None,
+        **state,
+    ), (400 if problems else 200)
+
+
+def after_page_save(round_: Round, area: Area, posted: dict) -> str:
+    cleared = request.form.get("clear")
+    if cleared:
+        flash(_("The answer is cleared; your other answers on this page are saved."), "success")
+        key = next((q.key for q in area.questions if str(q.id) == cleared), "")
+        return url_for("survey.area", round_id=round_.id, area_key=area.key, _anchor=f"q-{key}")
+    flash(_("Your answers on this page are saved."), "success")
+    if request.form.get("action") == "next":
+        areas = round_.questionnaire.areas
+        position = areas.index(area)
+        if position + 1 < len(areas):
+            return url_for("survey.area", round_id=round_.id, area_key=areas[position + 1].key)
+        return url_for("survey.review", round_id=round_.id)
+    return url_for("survey.area", round_id=round_.id, area_key=area.key)
+
+
+def json_error(status: int, code: str, message: str):
+    return jsonify({"ok": False, "code": code, "error": message}), status
+
+
+@bp.post("/survey/<int:round_id>/answer")
+def save_answer(round_id: int):
+    """Autosave: one answer (and comment) as JSON; each save is its own committed transaction."""
+    if not current_user.is_authenticated:
+        return json_error(
+            401, "login", _("You are logged out: log in again, then reload this page.")
+        )
+    if current_user.role not in CITY_ROLES:
+        return json_error(403, "role", _("Only city team members answer the questionnaire."))
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        return json_error(404, "round", _("There is no such round."))
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return json_error(
+            400,
+            "bad_request",
+            _("The request must be a JSON object with a question and an answer."),
+        )
+    raw_id = data.get("question")
+    question_id = parse_id(raw_id)
+    question = db.session.get(Question, question_id) if question_id is not None else None
+    for attempt in range(2):
+        try:
+            question = operations.check_question(round_, question, raw_id)
+            choice = operations.save_answer(
+                round_, current_user, question, data.get("answer"), data.get("comment", UNCHANGED)
+            )
+            db.session.commit()
+            break
+        except AnswerRefused as refused:
+            db.session.rollback()
+            return json_error(400, refused.code, refused.message)
+        except IntegrityError:  # a concurrent first save of the same row: try once more
+            db.session.rollback()
+            if attempt:
+                raise
+        except OperationalError:  # the database is busy or away: the page retries later
+            db.session.rollback()
+            return json_error(503, "busy", _("The server is busy; retrying."))
+    progress = response_progress(round_.questionnaire, own(round_))
+    return jsonify(
+        {
+            "ok": True,
+            "question": question.id,
+            "answer": None if choice is None else (choice.level or choice.kind.value),
+            "progress": progress.as_json(question.area.key),
+        }
+    )
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(error):
+    if request.endpoint == "survey.save_answer":
+        return json_error(
+            400, "csrf", _("The page's security token is missing or expired: reload the page.")
+        )
+    return render_template(
+        "error.html",
+        status=400,
+        title=_("Form expired"),
+        message=_(
+            "The form's security token is missing or expired. Reload the page and try again."
+        ),
+    ), 400
+
+
+@bp.route("/survey/<int:round_id>/review", methods=["GET", "POST"])
+@roles_required(*CITY_ROLES)
+def review(round_id: int):
+    round_ = round_or_404(round_id)
+    if request.method == "POST":
+        complete = request.form.get("complete") == "1"
+        try:
+            operations.set_complete(round_, current_user, complete)
+        except DmatError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(
+                _("Your response is marked complete. Thank you!")
+                if complete
+                else _("Your response is marked as not complete."),
+                "success",
+            )
+        return redirect(url_for("survey.review", round_id=round_id))
+    state = survey_state(round_)
+    answered = own_answers(state["response"])
+    missing = [
+        (area, [q for q in area.questions if q.id not in answered])
+        for area in state["questionnaire"].areas
+    ]
+    return render_template("survey/review.html", missing=missing, **state)
+
+
+@bp.get("/survey/<int:round_id>/team")
+@roles_required(Role.LEADER)
+def team(round_id: int):
+    state = survey_state(round_or_404(round_id))
+    members = team_progress(state["round"], current_user.city_id, state["assessment"])
+    return render_template("survey/team.html", members=members, **state)
+
+
+@bp.post("/survey/<int:round_id>/submit")
+@roles_required(Role.LEADER)
+def submit(round_id: int):
+    round_ = round_or_404(round_id)
+    if request.form.get("confirm") != "1":
+        flash(_("Tick the box to confirm that the team has finished."), "error")
+        return redirect(url_for("survey.team", round_id=round_id))
+    try:
+        operations.submit_assessment(round_, current_user)
+    except DmatError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("survey.team", round_id=round_id))
+    db.session.commit()
+    flash(_("Your city's assessment is submitted."), "success")
+    return redirect(url_for("survey.results", round_id=round_id, city_id=current_user.city_id))
+
+
+def parse_id(raw: object) -> int | None:
+    """A database id from JSON (a number or digits), None for anything else or out of range."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw)
+    return raw if isinstance(raw, int) and 0 < raw < 2**31 else None
+
+
+from . import results_views  # noqa: E402, F401  (the results pages are routes of this blueprint)

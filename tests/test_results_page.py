@@ -1,0 +1,171 @@
+"""A city's results page: the same figures as ``dmat scores``, the radar, the cohort rule."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import statistics
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import select
+
+from assessment.demo import DEMO_PASSWORD
+from assessment.extensions import db
+from assessment.lookups import city_named, round_named
+from assessment.models import Assessment, AssessmentStatus, Role, utcnow
+from tests.conftest import login
+from tests.survey_support import autosave, page_token
+
+RADAR = re.compile(r'<script type="application/json" id="radar-data">(.*?)</script>', re.S)
+
+
+def radar(page: str) -> dict:
+    return json.loads(html.unescape(RADAR.search(page).group(1)))
+
+
+def one_decimal(value: float) -> str:
+    return f"{round(value, 1):.1f}"
+
+
+def area_rows(page: str) -> list[list[str]]:
+    table = page[page.index('class="area-table"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>") :], re.S)
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in rows
+    ]
+
+
+def test_figures_are_those_of_dmat_scores(client, demo, dmat):
+    round_ = round_named("2020 baseline")
+    sofia = city_named("Sofia")
+    result = dmat("scores", "--round", "2020 baseline", "--format", "json")
+    assert result.exit_code == 0
+    everyone = json.loads(result.output)
+    (expected,) = [row for row in everyone if row["city"] == "Sofia"]
+    login(client, "leader@sofia.example", DEMO_PASSWORD)
+    page = client.get(f"/results/{round_.id}/{sofia.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+
+    overall = re.search(r'class="overall-score[^"]*">([^<]+)<', text).group(1)
+    assert overall == one_decimal(expected["overall"])
+    assert f"stage-{expected['stage']}" in text
+    areas = [area.key for area in round_.questionnaire.areas]
+    rows = area_rows(text)
+    assert len(rows) == 5
+    for key, row in zip(areas, rows, strict=True):
+        figures = expected["areas"][key]
+        assert row[1] == one_decimal(figures["score"])
+        assert row[2].startswith(str(figures["stage"]))
+        assert row[3] == f"{round(100 * figures['completeness'])} %"
+        if figures["agreement"] is None:
+            assert row[4] == "–"
+        else:
+            assert row[4].startswith(one_decimal(figures["agreement"]))
+            assert ("low agreement" in row[4]) == (figures["agreement"] > 20)
+        medians = statistics.quantiles(
+            sorted(
+                r["areas"][key]["score"] for r in everyone if r["areas"][key]["score"] is not None
+            ),
+            n=4,
+            method="inclusive",
+        )
+        assert row[5] == one_decimal(medians[1])
+
+    chart = radar(text)
+    assert chart["scale"] == [0.0, 100.0]
+    city_series, cohort = chart["series"]
+    assert city_series["name"] == "Sofia"
+    assert city_series["values"] == [expected["areas"][k]["score"] for k in areas]  # unrounded
+    assert cohort["dashed"] is True and "21" in cohort["name"]
+    assert "/vendor/plotly.min.js" in text and "cdn" not in text.lower()
+    script = client.get("/vendor/plotly.min.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    script.close()
+    assert "Questions with the lowest scores" in text and "Next steps" in text
+
+
+def test_lowest_questions_and_next_steps(client, demo):
+    from assessment.insights import next_steps, weakest_questions
+    from assessment.results import round_scores
+
+    round_ = round_named("2020 baseline")
+    sofia = city_named("Sofia")
+    (scores,) = round_scores(round_, [sofia.id])
+    login(client, "member1@sofia.example", DEMO_PASSWORD)
+    text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
+    weakest = weakest_questions(round_.questionnaire, scores.result, count=5)
+    section = text[text.index("Questions with the lowest scores") : text.index("Next steps")]
+    positions = [section.index(str(escape(f.question.text["en"]))) for f in weakest]
+    assert positions == sorted(positions)
+    for findings in next_steps(round_.questionnaire, scores.result).values():
+        for f in findings:
+            assert str(escape(f.next_level_text("en"))) in text
+
+
+def test_cohort_median_only_with_three_submitted_cities(client, make_city, make_user, make_round):
+    round_ = make_round()
+    cities = [
+        make_city(name, cc) for name, cc in (("Sofia", "BG"), ("Athens", "GR"), ("Riga", "LV"))
+    ]
+    leaders = [make_user(f"leader@{c.name.lower()}.example", Role.LEADER, c) for c in cities]
+    question = round_.questionnaire.areas[0].questions[0]
+    for leader in leaders:
+        browser = client.application.test_client()
+        login(browser, leader.email)
+        token = page_token(browser, f"/survey/{round_.id}/areas/vision")
+        for area in round_.questionnaire.areas:
+            for q in area.questions:
+                autosave(browser, round_.id, token, q.id, "3")
+    assert question is not None
+
+    def submit(city):
+        assessment = db.session.scalar(select(Assessment).where(Assessment.city_id == city.id))
+        assessment.status, assessment.submitted_at = AssessmentStatus.SUBMITTED, utcnow()
+        db.session.commit()
+
+    submit(cities[0])
+    submit(cities[1])
+    login(client, leaders[0].email)
+    text = client.get(f"/results/{round_.id}/{cities[0].id}").get_data(as_text=True)
+    assert len(radar(text)["series"]) == 1
+    assert "at least 3 cities have submitted in this round (now 2)" in text
+    assert "Cohort median" not in text
+    submit(cities[2])
+    text = client.get(f"/results/{round_.id}/{cities[0].id}").get_data(as_text=True)
+    series = radar(text)["series"]
+    assert len(series) == 2 and series[1]["values"] == [50.0] * 5
+    assert "Cohort median" in text
+    overall = re.search(r'class="overall-score[^"]*">([^<]+)<', text).group(1)
+    assert overall == "50.0"
+
+
+def test_results_in_bulgarian(client, demo):
+    round_ = round_named("2020 baseline")
+    sofia = city_named("Sofia")
+    login(client, "leader@sofia.example", DEMO_PASSWORD)
+    token = page_token(client, f"/results/{round_.id}/{sofia.id}")
+    client.post("/language", data={"language": "bg", "csrf_token": token, "next": "/"})
+    text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
+    assert "Обща оценка" in text and "Цифрова визия" in text and '<html lang="bg">' in text
+    axes = radar(text)["axes"]
+    assert axes[0] == "Цифрова визия"
+    # one decimal with the Bulgarian decimal comma
+    assert re.search(r'class="overall-score[^"]*">\d+,\d<', text)
+
+
+@pytest.mark.parametrize("email", ["member1@sofia.example", "leader@sofia.example"])
+def test_in_progress_results_are_not_shown_to_the_city(client, demo, email):
+    round_ = round_named("2022 follow-up")
+    sofia = city_named("Sofia")
+    login(client, email, DEMO_PASSWORD)
+    text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
+    assert "once your city's leader has submitted" in text
+    assert "radar-data" not in text
