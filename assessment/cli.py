@@ -288,6 +288,13 @@ def user_create(email: str, role: str, city_name: str | None, name: str, passwor
     click.echo(f"User {user.email} ({user.role}{where}) created.")
 
 
+from .api.commands import token_group  # noqa: E402  (commands of the feature packages)
+from .compare.commands import export_command  # noqa: E402
+
+cli.add_command(export_command)
+cli.add_command(token_group)
+
+
 def main() -> None:  # pragma: no cover - the console script entry point
     cli.main(prog_name="dmat")
 

@@ -239,3 +239,47 @@ def question_spreads(assessment: Assessment) -> dict[str, QuestionSpread]:
         )
         for key, levels, low, high, n in db.session.execute(query)
     }
+
+
+def progress_pairs(before: Round, after: Round) -> list[tuple[CityScores, CityScores, dict]]:
+    """Rule 8 with both rounds' results: (earlier, later, change) per city assessed in both."""
+    earlier = {s.city.id: s for s in round_scores(before)}
+    return [
+        (
+            earlier[later.city.id],
+            later,
+            scoring.progress(earlier[later.city.id].result, later.result),
+        )
+        for later in round_scores(after, city_ids=list(earlier))
+    ]
+
+
+@dataclass(frozen=True)
+class QuestionCohort:
+    """One question across the cohort: rule 7 over the cities' question scores (rule 2)."""
+
+    key: str
+    area_key: str
+    statistics: dict[str, float | int | None]
+
+
+def question_cohort(
+    spec: scoring.QuestionnaireSpec, results: Iterable[scoring.CityResult]
+) -> list[QuestionCohort]:
+    """Per question, the cohort statistics of the city question scores, in questionnaire order.
+
+    Works on the per-city results that ``round_scores`` already aggregated in SQL, so it costs
+    one pass over cities × questions, never over answers.
+    """
+    results = list(results)
+    return [
+        QuestionCohort(
+            question.key,
+            area.key,
+            scoring.cohort_statistics(
+                r.areas[area.key].question_scores.get(question.key) for r in results
+            ),
+        )
+        for area in spec.areas
+        for question in area.questions
+    ]
