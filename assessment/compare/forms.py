@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 
 from .queries import MAX_COMPARED, STATUS_FILTERS
@@ -27,6 +27,7 @@ class DashboardForm(QueryForm):
     status = SelectField(_l("Submission status"), choices=_status_choices(), default="all")
     sort = SelectField(_l("Sort by"), choices=[], default="city")
     descending = BooleanField(_l("Highest first"))
+    page = IntegerField(_l("Page"), default=1)
 
 
 class CompareForm(QueryForm):

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 from questionnaires import localized
 
-from .. import charts
+from .. import charts, scoring
 from ..models import AssessmentStatus, Question, Round
+from ..presentation import INSUFFICIENT_DATA
 from ..results import (
     CityScores,
     QuestionCohort,
@@ -32,6 +33,7 @@ STATUS_FILTERS = {
     "in_progress": _l("In progress only"),
 }
 MAX_COMPARED = 6
+PAGE_SIZE = 100  # table rows per page; the cohort rows and the distribution cover every page
 COHORT_ROWS = (("q1", _l("Lower quartile")), ("median", _l("Median")), ("q3", _l("Upper quartile")))
 
 
@@ -71,14 +73,45 @@ def cohort_of(
 
 
 @dataclass(frozen=True)
+class DashboardRow:
+    scores: CityScores
+    cells: list[tuple[str, str]]  # (CSS class, text) per area, then overall
+    completeness: str
+
+
+@dataclass(frozen=True)
 class Dashboard:
     columns: list[tuple[str, str]]  # areas, then overall
-    rows: list[CityScores]
+    rows: list[DashboardRow]
     cohort: dict
     countries: list[str]
     country: str  # the country filter in force ("" when none, or when the asked one is unknown)
     heatmap: dict
     distribution: dict
+    shown: int  # cities matching the filters, over all pages
+    page: int
+    pages: int
+
+
+def cell_formatter():
+    """(class, text) of a score cell, as the ``score`` filter writes it but without a Babel call
+    per cell: a 1,000-city table has 6,000 of them."""
+    decimal = format_decimal(1.5, format="0.0")[1]  # the locale's decimal sign
+    insufficient = ("insufficient", str(INSUFFICIENT_DATA))
+
+    def cell(value: float | None) -> tuple[str, str]:
+        if value is None:
+            return insufficient
+        return f"cell-stage-{scoring.stage(value)}", f"{round(value, 1):.1f}".replace(".", decimal)
+
+    return cell
+
+
+def completeness(scores: CityScores) -> float:
+    """Scored questions over applicable questions, across all areas (rule 3, whole city)."""
+    areas = scores.result.areas.values()
+    applicable = sum(a.applicable for a in areas)
+    return sum(a.scored for a in areas) / applicable if applicable else 0.0
 
 
 def _sort_key(column: str):
@@ -110,9 +143,14 @@ def sort_columns(round_: Round) -> list[str]:
 
 
 def dashboard(
-    round_: Round, country: str = "", status: str = "all", sort: str = "city", descending=False
+    round_: Round,
+    country: str = "",
+    status: str = "all",
+    sort: str = "city",
+    descending: bool = False,
+    page: int = 1,
 ) -> Dashboard:
-    everything = round_scores(round_)
+    everything = round_scores(round_, agreement=False)  # the dashboard shows no agreement
     countries = sorted({s.city.country for s in everything})
     if country not in countries:
         country = ""
@@ -130,9 +168,21 @@ def dashboard(
         scored = sorted((s for s in rows if key(s)[0] == 0), key=key, reverse=descending)
         rows = scored + [s for s in rows if key(s)[0] == 1]
     named = [(s.city.name, scores_by_key(s)) for s in rows]
-    heatmap = charts.heatmap_chart(columns, named).as_dict()
     distribution = charts.distribution_chart(columns, named, cohort).as_dict()
-    return Dashboard(columns, rows, cohort, countries, country, heatmap, distribution)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    window = slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE)
+    heatmap = charts.heatmap_chart(columns, named[window]).as_dict()
+    cell = cell_formatter()
+    table = [
+        DashboardRow(
+            s, [cell(figures[key]) for key, _ in columns], f"{round(100 * completeness(s))} %"
+        )
+        for s, (_, figures) in zip(rows[window], named[window], strict=True)
+    ]
+    return Dashboard(
+        columns, table, cohort, countries, country, heatmap, distribution, len(rows), page, pages
+    )
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ def dashboard(round_id: int):
     status = "all" if form.status.errors else form.status.data
     sort = "city" if form.sort.errors else form.sort.data
     asked = request.args.get("country", "")
-    dashboard = queries.dashboard(round_, asked, status, sort, bool(form.descending.data))
+    page = 1 if form.page.errors or not form.page.data else form.page.data
+    dashboard = queries.dashboard(round_, asked, status, sort, bool(form.descending.data), page)
     form.country.choices = [("", _("All countries"))] + [(c, c) for c in dashboard.countries]
     form.country.errors = []
     if asked and asked != dashboard.country:
