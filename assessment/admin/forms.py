@@ -15,6 +15,19 @@ from ..lookups import user_with_email
 from ..models import City, Role, Round
 from .operations import MAX_NAME_CHARS, MIN_PASSWORD_CHARS
 
+try:  # WTForms 3.3 wants SelectChoice objects; older versions take (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    SelectChoice = None  # type: ignore[assignment, misc]
+
+
+def select_choices(pairs) -> list:
+    """Choices of a select field from (value, label) pairs, in the form this WTForms wants."""
+    if SelectChoice is None:  # pragma: no cover
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 ROLE_LABELS = {
     Role.RESPONDENT: _l("respondent"),
     Role.LEADER: _l("leader"),

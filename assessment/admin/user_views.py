@@ -13,7 +13,14 @@ from ..errors import DmatError
 from ..extensions import db
 from ..models import ApiToken, City, Role, User
 from . import operations
-from .forms import ButtonForm, TokenForm, UserCreateForm, UserEditForm, role_choices
+from .forms import (
+    ButtonForm,
+    TokenForm,
+    UserCreateForm,
+    UserEditForm,
+    role_choices,
+    select_choices,
+)
 from .views import bp, fail
 
 
@@ -28,13 +35,16 @@ def _may_manage(user: User) -> bool:
 
 
 def _prepare(form: UserEditForm, user: User | None = None) -> None:
-    form.role.choices = role_choices(_manageable_roles())
+    form.role.choices = select_choices(role_choices(_manageable_roles()))
     cities = db.session.scalars(select(City).order_by(City.name)).all()
-    form.city.choices = [(0, _("— none —"))] + [
-        (c.id, c.name if c.active else _("%(name)s (deactivated)", name=c.name))
-        for c in cities
-        if c.active or (user is not None and user.city_id == c.id)
-    ]
+    form.city.choices = select_choices(
+        [(0, _("— none —"))]
+        + [
+            (c.id, c.name if c.active else _("%(name)s (deactivated)", name=c.name))
+            for c in cities
+            if c.active or (user is not None and user.city_id == c.id)
+        ]
+    )
 
 
 @bp.get("/users")

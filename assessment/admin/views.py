@@ -93,7 +93,7 @@ def rounds():
     questionnaires = db.session.scalars(
         select(Questionnaire).order_by(Questionnaire.key, Questionnaire.version.desc())
     ).all()
-    form.questionnaire.choices = [(q.label, q.label) for q in questionnaires]
+    form.questionnaire.choices = [q.label for q in questionnaires]
     if form.validate_on_submit():
         try:
             round_ = operations.create_round(form.name.data, form.questionnaire.data)

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 
+from ..admin.forms import select_choices
 from .queries import MAX_COMPARED, STATUS_FILTERS
 
 
@@ -19,7 +20,7 @@ class QueryForm(FlaskForm):
 
 
 def _status_choices():
-    return list(STATUS_FILTERS.items())
+    return select_choices(STATUS_FILTERS.items())
 
 
 class DashboardForm(QueryForm):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..access import PROGRAMME_ROLES, roles_required
+from ..admin.forms import select_choices
 from ..extensions import db
 from ..models import Round
 from . import exports, queries
@@ -43,7 +44,9 @@ def dashboard(round_id: int):
     asked = request.args.get("country", "")
     page = 1 if form.page.errors or not form.page.data else form.page.data
     dashboard = queries.dashboard(round_, asked, status, sort, bool(form.descending.data), page)
-    form.country.choices = [("", _("All countries"))] + [(c, c) for c in dashboard.countries]
+    form.country.choices = select_choices(
+        [("", _("All countries")), *((c, c) for c in dashboard.countries)]
+    )
     form.country.errors = []
     if asked and asked != dashboard.country:
         form.country.errors = [_("No city of this round is in country %(code)s.", code=asked)]
@@ -64,7 +67,7 @@ def compare(round_id: int):
     round_ = _round(round_id)
     form = CompareForm(request.args)
     everything = queries.round_scores(round_)
-    form.city.choices = [(s.city.id, s.city.name) for s in everything]
+    form.city.choices = select_choices((s.city.id, s.city.name) for s in everything)
     comparison = None
     if request.args.get("city") and form.validate():
         comparison = queries.comparison(round_, form.city.data, form.status.data, everything)
@@ -86,7 +89,8 @@ def questions(round_id: int):
 def progress():
     rounds = _rounds()
     form = ProgressForm(request.args)
-    form.before.choices = form.after.choices = [(r.id, r.name) for r in rounds]
+    form.before.choices = select_choices((r.id, r.name) for r in rounds)
+    form.after.choices = select_choices((r.id, r.name) for r in rounds)
     result = None
     before = after = None
     if request.args.get("before") and form.validate():
