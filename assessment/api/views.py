@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..access import PROGRAMME_ROLES
 from ..compare.queries import STATUS_FILTERS, cohort_of
@@ -33,9 +33,35 @@ def error(status: int, message: str):
     return response
 
 
-@bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     return error(exc.code or 500, exc.description or exc.name)
+
+
+# by status code, as the application's HTML error pages are: those would win otherwise
+for _code in (400, 401, 403, 404, 405, 413, 500):
+    bp.register_error_handler(_code, http_error)
+bp.register_error_handler(HTTPException, http_error)
+
+
+@bp.before_app_request
+def routing_error():
+    """Unknown paths and other methods than GET under /api/v1 answer in JSON too.
+
+    Such requests match no API route, so the blueprint's own handlers never see them; this
+    runs for every request (cheaply) and answers only for the API's prefix.
+    """
+    exc = request.routing_exception
+    if exc is None or not request.path.startswith(bp.url_prefix + "/"):
+        return None
+    if isinstance(exc, MethodNotAllowed):
+        response = error(405, "the API is read-only: use GET")
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ["GET"]))
+        return response
+    if isinstance(exc, HTTPException) and exc.code == 404:
+        return error(
+            404, f"no such API resource: {request.path} (see {bp.url_prefix}/openapi.json)"
+        )
+    return None
 
 
 @bp.before_request
@@ -169,12 +195,3 @@ def city_detail(city_id: int):
     return jsonify(
         city_json(db.get_or_404(City, city_id, description=f"no city with id {city_id}"))
     )
-
-
-@bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def not_found(rest: str):
-    """Anything else under /api/v1: a JSON 404 (or 405 for a known path with another method)."""
-    if request.method != "GET":
-        return error(405, "the API is read-only: use GET")
-    return error(404, f"no such API resource: /api/v1/{rest} (see /api/v1/openapi.json)")
