@@ -233,3 +233,12 @@ def test_dashboard_queries_do_not_grow_with_cities(app, dmat):
     assert "30 cities match." in page
     assert large == small, (small, large)
     assert small < 20
+
+
+def test_dashboard_in_bulgarian(demo, coordinator):
+    token = csrf_token(coordinator, "/")
+    coordinator.post("/language", data={"language": "bg", "csrf_token": token, "next": "/"})
+    follow_up = round_named("2022 follow-up")
+    page = coordinator.get(f"/compare/rounds/{follow_up.id}").get_data(as_text=True)
+    assert "Табло" in page and "Медиана" in page and "Цифрова визия" in page
+    assert re.search(r'cell-stage-\d overall">\d+,\d<', page)  # the Bulgarian decimal comma
