@@ -55,16 +55,21 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     from . import models  # noqa: F401  (the user loader needs the tables registered)
+    from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
+    from .compare.views import bp as compare_bp
     from .main.views import bp as main_bp
     from .survey.views import bp as survey_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
-    app.register_blueprint(audit_bp)
-
     app.register_blueprint(survey_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(compare_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(audit_bp)
 
     from .presentation import register_filters
 

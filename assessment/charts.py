@@ -70,3 +70,171 @@ def radar_chart(
     if band is not None:
         quartiles = (tuple(band[0].get(k) for k in keys), tuple(band[1].get(k) for k in keys))
     return RadarChart(tuple(label for _, label in axes), tuple(drawn), quartiles)
+
+
+def _stage(score: float | None) -> int | None:
+    from .scoring import stage
+
+    return stage(score)
+
+
+@dataclass(frozen=True)
+class HeatmapChart:
+    """Rows (cities, then cohort rows) × columns (areas, then overall), coloured by stage."""
+
+    columns: tuple[str, ...]
+    rows: tuple[str, ...]
+    values: tuple[tuple[float | None, ...], ...]  # None = insufficient data
+    stages: tuple[tuple[int | None, ...], ...]
+    stage_colours: Mapping[int, str]
+    scale: tuple[float, float] = SCALE
+
+    def as_dict(self) -> dict:
+        return {
+            "columns": list(self.columns),
+            "rows": list(self.rows),
+            "values": [list(row) for row in self.values],
+            "stages": [list(row) for row in self.stages],
+            "stage_colours": {str(k): v for k, v in self.stage_colours.items()},
+            "scale": list(self.scale),
+        }
+
+
+def heatmap_chart(
+    columns: Sequence[tuple[str, str]], rows: Sequence[tuple[str, Mapping[str, float | None]]]
+) -> HeatmapChart:
+    """A table of scores as coloured cells: ``columns`` (key, label), ``rows`` (name, key -> score).
+
+    Colour is the stage of the unrounded score, so a cell looks like the stage badge on a page.
+    """
+    keys = [key for key, _ in columns]
+    values = tuple(tuple(scores.get(k) for k in keys) for _, scores in rows)
+    return HeatmapChart(
+        tuple(label for _, label in columns),
+        tuple(name for name, _ in rows),
+        values,
+        tuple(tuple(_stage(v) for v in row) for row in values),
+        STAGE_COLOURS,
+    )
+
+
+@dataclass(frozen=True)
+class Distribution:
+    label: str
+    names: tuple[str, ...]  # the cities that have a score on this axis
+    values: tuple[float, ...]
+    stages: tuple[int, ...]
+    statistics: Mapping[str, float | int | None]  # rule 7: n, min, q1, median, q3, max
+
+
+@dataclass(frozen=True)
+class DistributionChart:
+    """Per axis (area or overall) where each city sits: a box of the quartiles and one dot per
+    city, dots coloured by stage."""
+
+    axes: tuple[Distribution, ...]
+    stage_colours: Mapping[int, str]
+    colour: str = SERIES_COLOURS[0]
+    scale: tuple[float, float] = SCALE
+
+    def as_dict(self) -> dict:
+        return {
+            "axes": [
+                {
+                    "label": a.label,
+                    "names": list(a.names),
+                    "values": list(a.values),
+                    "stages": list(a.stages),
+                    "statistics": dict(a.statistics),
+                }
+                for a in self.axes
+            ],
+            "stage_colours": {str(k): v for k, v in self.stage_colours.items()},
+            "colour": self.colour,
+            "scale": list(self.scale),
+        }
+
+
+def distribution_chart(
+    axes: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[str, Mapping[str, float | None]]],
+    statistics: Mapping[str, Mapping[str, float | int | None]],
+) -> DistributionChart:
+    """``axes`` (key, label); ``rows`` (city, key -> score); ``statistics`` key -> rule 7 figures.
+
+    Cities without a score on an axis are left out of that axis (never drawn as 0).
+    """
+    drawn = []
+    for key, label in axes:
+        points = [(name, scores[key]) for name, scores in rows if scores.get(key) is not None]
+        drawn.append(
+            Distribution(
+                label,
+                tuple(name for name, _ in points),
+                tuple(value for _, value in points),
+                tuple(_stage(value) for _, value in points),  # type: ignore[misc]
+                statistics[key],
+            )
+        )
+    return DistributionChart(tuple(drawn), STAGE_COLOURS)
+
+
+@dataclass(frozen=True)
+class ProgressSeries:
+    label: str
+    names: tuple[str, ...]
+    start: tuple[float, ...]  # the score in the earlier round
+    change: tuple[float, ...]  # later minus earlier (rule 8)
+    colour: str
+
+
+@dataclass(frozen=True)
+class ProgressChart:
+    """Change against starting score, one series per axis (overall first)."""
+
+    series: tuple[ProgressSeries, ...]
+    scale: tuple[float, float] = SCALE
+
+    def as_dict(self) -> dict:
+        return {
+            "series": [
+                {
+                    "label": s.label,
+                    "names": list(s.names),
+                    "start": list(s.start),
+                    "change": list(s.change),
+                    "colour": s.colour,
+                }
+                for s in self.series
+            ],
+            "scale": list(self.scale),
+        }
+
+
+def progress_chart(
+    axes: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[str, Mapping[str, float | None], Mapping[str, float | None]]],
+) -> ProgressChart:
+    """``axes`` (key, label); ``rows`` (city, key -> earlier score, key -> change).
+
+    A city appears on an axis only where both its earlier score and its change exist.
+    """
+    if len(axes) > len(SERIES_COLOURS):
+        raise ValueError(f"a progress chart shows at most {len(SERIES_COLOURS)} series")
+    series = []
+    for index, (key, label) in enumerate(axes):
+        points = [
+            (name, start[key], change[key])
+            for name, start, change in rows
+            if start.get(key) is not None and change.get(key) is not None
+        ]
+        series.append(
+            ProgressSeries(
+                label,
+                tuple(p[0] for p in points),
+                tuple(p[1] for p in points),  # type: ignore[misc]
+                tuple(p[2] for p in points),  # type: ignore[misc]
+                SERIES_COLOURS[index],
+            )
+        )
+    return ProgressChart(tuple(series))

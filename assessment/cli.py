@@ -332,6 +332,13 @@ def restore_command(file: str, replace: bool) -> None:
     click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {file}.")
 
 
+from .api.commands import token_group  # noqa: E402  (commands of the feature packages)
+from .compare.commands import export_command  # noqa: E402
+
+cli.add_command(export_command)
+cli.add_command(token_group)
+
+
 def main() -> None:  # pragma: no cover - the console script entry point
     cli.main(prog_name="dmat")
 

@@ -391,3 +391,27 @@ class AccountToken(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (CheckConstraint("expires_at > created_at", name="expires_after_created"),)
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined]
+    """A bearer token for scripts using the JSON API; only a SHA-256 hash of it is stored.
+
+    Tokens are long random strings, so a fast hash is enough: there is nothing to brute-force.
+    A token acts as its user and stops working when the user is deactivated or loses the role.
+    """
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint("length(token_hash) = 64", name="hash_length"),
+    )

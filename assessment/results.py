@@ -57,8 +57,14 @@ def round_scores(
     round_: Round,
     city_ids: Collection[int] | None = None,
     submitted_only: bool = False,
+    agreement: bool = True,
 ) -> list[CityScores]:
-    """The results of every city with an assessment in the round, sorted by city name."""
+    """The results of every city with an assessment in the round, sorted by city name.
+
+    ``agreement=False`` skips rule 6 (each area's ``agreement`` is then None): it needs a
+    per-respondent aggregate that costs more than everything else together, and pages that do
+    not show agreement (the dashboard of 1,000 cities) need not pay for it.
+    """
     spec = questionnaire_spec(round_.questionnaire)
     assessments_query = (
         select(Assessment, City)
@@ -72,8 +78,11 @@ def round_scores(
         assessments_query = assessments_query.where(Assessment.status == AssessmentStatus.SUBMITTED)
     rows = db.session.execute(assessments_query).all()
     assessment_ids = [assessment.id for assessment, _ in rows]
-    tallies = _question_tallies(assessment_ids)
-    own_scores, respondents = _own_area_scores(round_.questionnaire, spec, assessment_ids)
+    tallies = _question_tallies(round_.questionnaire, assessment_ids)
+    if agreement:
+        own_scores, respondents = _own_area_scores(round_.questionnaire, spec, assessment_ids)
+    else:
+        own_scores, respondents = {}, _respondent_counts(assessment_ids)
     return [
         CityScores(
             city,
@@ -99,28 +108,48 @@ def _answers_of(assessment_ids: Collection[int]):
     )
 
 
-def _question_tallies(assessment_ids: Collection[int]):
-    is_level = Answer.kind == AnswerKind.LEVEL
+def _question_tallies(questionnaire: Questionnaire, assessment_ids: Collection[int]):
+    """Rule 2-3 tallies per (assessment, question), grouped by question id (no join needed).
+
+    ``level`` is NULL for don't-know and not-applicable answers, so ``sum(level) - count(level)``
+    is the sum of 0-based levels, and ``count(nullif(kind, 'not_applicable'))`` the answers that
+    are not "not applicable": plain aggregates, cheaper than CASE expressions on every row.
+    """
+    keys = {q.id: q.key for area in questionnaire.areas for q in area.questions}
     query = (
-        _answers_of(assessment_ids)
-        .add_columns(
+        select(
             Response.assessment_id,
-            Question.key,
-            func.coalesce(func.sum(case((is_level, Answer.level - 1), else_=0)), 0),
+            Answer.question_id,
+            func.coalesce(func.sum(Answer.level), 0),
             func.count(Answer.level),
-            func.sum(case((Answer.kind == AnswerKind.NOT_APPLICABLE, 1), else_=0)),
+            func.count(func.nullif(Answer.kind, AnswerKind.NOT_APPLICABLE)),
             func.count(),
         )
-        .group_by(Response.assessment_id, Question.key)
+        .select_from(Answer)
+        .join(Response, Answer.response_id == Response.id)
+        .where(Response.assessment_id.in_(assessment_ids))
+        .group_by(Response.assessment_id, Answer.question_id)
     )
     tallies: dict[int, dict[str, scoring.QuestionTally]] = defaultdict(dict)
-    for assessment_id, key, level_sum, scored, not_applicable, answered in db.session.execute(
+    tally = scoring.QuestionTally
+    for assessment_id, question_id, level_sum, scored, applicable, answered in db.session.execute(
         query
     ):
-        tallies[assessment_id][key] = scoring.QuestionTally(
-            int(level_sum), int(scored), int(not_applicable), int(answered)
+        tallies[assessment_id][keys[question_id]] = tally(
+            int(level_sum) - scored, scored, answered - applicable, answered
         )
     return tallies
+
+
+def _respondent_counts(assessment_ids: Collection[int]) -> dict[int, int]:
+    """Respondents with at least one answer, per assessment (an index lookup per response)."""
+    has_answer = select(Answer.id).where(Answer.response_id == Response.id).exists()
+    query = (
+        select(Response.assessment_id, func.count())
+        .where(Response.assessment_id.in_(assessment_ids), has_answer)
+        .group_by(Response.assessment_id)
+    )
+    return {assessment_id: n for assessment_id, n in db.session.execute(query)}
 
 
 def _own_area_scores(
@@ -239,3 +268,47 @@ def question_spreads(assessment: Assessment) -> dict[str, QuestionSpread]:
         )
         for key, levels, low, high, n in db.session.execute(query)
     }
+
+
+def progress_pairs(before: Round, after: Round) -> list[tuple[CityScores, CityScores, dict]]:
+    """Rule 8 with both rounds' results: (earlier, later, change) per city assessed in both."""
+    earlier = {s.city.id: s for s in round_scores(before)}
+    return [
+        (
+            earlier[later.city.id],
+            later,
+            scoring.progress(earlier[later.city.id].result, later.result),
+        )
+        for later in round_scores(after, city_ids=list(earlier))
+    ]
+
+
+@dataclass(frozen=True)
+class QuestionCohort:
+    """One question across the cohort: rule 7 over the cities' question scores (rule 2)."""
+
+    key: str
+    area_key: str
+    statistics: dict[str, float | int | None]
+
+
+def question_cohort(
+    spec: scoring.QuestionnaireSpec, results: Iterable[scoring.CityResult]
+) -> list[QuestionCohort]:
+    """Per question, the cohort statistics of the city question scores, in questionnaire order.
+
+    Works on the per-city results that ``round_scores`` already aggregated in SQL, so it costs
+    one pass over cities × questions, never over answers.
+    """
+    results = list(results)
+    return [
+        QuestionCohort(
+            question.key,
+            area.key,
+            scoring.cohort_statistics(
+                r.areas[area.key].question_scores.get(question.key) for r in results
+            ),
+        )
+        for area in spec.areas
+        for question in area.questions
+    ]

@@ -29,6 +29,7 @@ from ..models import (
     Response,
     Role,
     Round,
+    RoundStatus,
     User,
     utcnow,
 )
@@ -324,3 +325,58 @@ def _store_answers(round_, parsed, users, new_respondents, assessments) -> Impor
         assessments_created=assessments_created,
         cities=len({city.id for _, city, *_ in parsed}),
     )
+
+
+def edit_city(city: City, name: str, country: str) -> City:
+    """Rename a city or correct its country; names stay unique."""
+    name = check_name(name, "city name")
+    if not COUNTRY.match(country.strip()):
+        raise DmatError(f"country '{country}' must be a two-letter ISO 3166 code such as BG")
+    clash = db.session.scalar(select(City.id).where(City.name == name, City.id != city.id))
+    if clash is not None:
+        raise DmatError(f"a city named '{name}' already exists")
+    city.name, city.country = name, country.strip().upper()
+    db.session.flush()
+    return city
+
+
+def set_city_active(city: City, active: bool) -> City:
+    """A city that leaves the programme: no longer offered for new users, history kept.
+
+    Deactivating never deletes answers, so past rounds' figures stay as they were.
+    """
+    city.active = active
+    db.session.flush()
+    return city
+
+
+def set_round_status(round_: Round, status: RoundStatus | str) -> Round:
+    try:
+        round_.status = RoundStatus(status)
+    except ValueError:
+        raise DmatError(f"status '{status}' is not one of open, closed") from None
+    db.session.flush()
+    return round_
+
+
+def update_user(actor: User, user: User, role: Role | str, city: City | None, active: bool) -> User:
+    """Change a user's role, city or active state, as ``actor`` may.
+
+    Admins manage everyone; coordinators manage city teams only (respondents and leaders), and
+    nobody can lock themselves out by deactivating or demoting their own account.
+    """
+    try:
+        role = Role(role)
+    except ValueError:
+        raise DmatError(f"role '{role}' is not one of {', '.join(r.value for r in Role)}") from None
+    if actor.role != Role.ADMIN and not (user.role.is_city_role and role.is_city_role):
+        raise DmatError("coordinators manage respondents and leaders only")
+    if user.id == actor.id and (role != user.role or not active):
+        raise DmatError("you cannot change the role of, or deactivate, your own account")
+    if role.is_city_role and city is None:
+        raise DmatError(f"a {role} belongs to a city: choose one")
+    if not role.is_city_role:
+        city = None
+    user.role, user.city, user.active = role, city, active
+    db.session.flush()
+    return user

@@ -1,0 +1,146 @@
+"""Users and roles (admins: everyone; coordinators: city teams), and API tokens."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import PROGRAMME_ROLES, roles_required
+from ..api import operations as token_operations
+from ..errors import DmatError
+from ..extensions import db
+from ..models import ApiToken, City, Role, User
+from . import operations
+from .forms import (
+    ButtonForm,
+    TokenForm,
+    UserCreateForm,
+    UserEditForm,
+    role_choices,
+    select_choices,
+)
+from .views import bp, fail
+
+
+def _manageable_roles() -> list[Role]:
+    if current_user.role == Role.ADMIN:
+        return list(Role)
+    return [Role.RESPONDENT, Role.LEADER]
+
+
+def _may_manage(user: User) -> bool:
+    return current_user.role == Role.ADMIN or user.role.is_city_role
+
+
+def _prepare(form: UserEditForm, user: User | None = None) -> None:
+    form.role.choices = select_choices(role_choices(_manageable_roles()))
+    cities = db.session.scalars(select(City).order_by(City.name)).all()
+    form.city.choices = select_choices(
+        [(0, _("— none —"))]
+        + [
+            (c.id, c.name if c.active else _("%(name)s (deactivated)", name=c.name))
+            for c in cities
+            if c.active or (user is not None and user.city_id == c.id)
+        ]
+    )
+
+
+@bp.get("/users")
+@roles_required(*PROGRAMME_ROLES)
+def users():
+    query = select(User).outerjoin(City, User.city_id == City.id).order_by(City.name, User.email)
+    role = request.args.get("role", "")
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == role)
+    rows = db.session.scalars(query).all()
+    return render_template(
+        "admin/users.html", users=rows, role=role, roles=role_choices(Role), may_manage=_may_manage
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(*PROGRAMME_ROLES)
+def new_user():
+    form = UserCreateForm(active=True)
+    _prepare(form)
+    if form.validate_on_submit():
+        city = db.session.get(City, form.city.data) if form.city.data else None
+        try:
+            user = operations.create_user(
+                form.email.data,
+                form.role.data,
+                city if Role(form.role.data).is_city_role else None,
+                password=form.password.data,
+                name=form.name.data or "",
+            )
+            user.active = bool(form.active.data)
+        except DmatError as error:
+            fail(error)
+        else:
+            db.session.commit()
+            flash(_("User %(email)s added.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user.html", form=form, user=None)
+
+
+@bp.route("/users/<int(max=2147483647):user_id>", methods=["GET", "POST"])
+@roles_required(*PROGRAMME_ROLES)
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not _may_manage(user):
+        abort(403)
+    form = UserEditForm(obj=user) if request.method == "GET" else UserEditForm()
+    if request.method == "GET":
+        form.city.data = user.city_id or 0
+    _prepare(form, user)
+    if form.validate_on_submit():
+        city = db.session.get(City, form.city.data) if form.city.data else None
+        try:
+            operations.update_user(current_user, user, form.role.data, city, form.active.data)
+        except DmatError as error:
+            fail(error)
+        else:
+            db.session.commit()
+            flash(_("User %(email)s saved.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user.html", form=form, user=user)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@roles_required(*PROGRAMME_ROLES)
+def tokens():
+    form = TokenForm()
+    created = None
+    if form.validate_on_submit():
+        try:
+            _token, created = token_operations.create_token(current_user, form.name.data)
+        except DmatError as error:
+            fail(error)
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    rows = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at)
+    ).all()
+    return render_template(
+        "admin/tokens.html", form=form, tokens=rows, created=created, button=ButtonForm()
+    )
+
+
+@bp.post("/tokens/<int(max=2147483647):token_id>/revoke")
+@roles_required(*PROGRAMME_ROLES)
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    token_operations.revoke_token(token)
+    db.session.commit()
+    flash(
+        _("Token %(name)s revoked; scripts using it get 401 from now on.", name=token.name),
+        "success",
+    )
+    return redirect(url_for("admin.tokens"))

@@ -1,0 +1,170 @@
+"""Programme management pages: cities, rounds, response imports (questionnaires, users and
+API tokens are in the sibling modules, on the same blueprint)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..access import PROGRAMME_ROLES, roles_required
+from ..errors import DmatError
+from ..extensions import db
+from ..models import Assessment, City, Questionnaire, Round, RoundStatus
+from . import operations
+from .forms import ButtonForm, CityForm, ResponseImportForm, RoundForm
+from .response_files import read_response_file
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def fail(error: DmatError) -> None:
+    """Show an operation's refusal on the page; nothing of the request is stored."""
+    db.session.rollback()
+    flash(error.message, "error")
+
+
+@bp.get("/")
+@roles_required(*PROGRAMME_ROLES)
+def index():
+    return render_template("admin/index.html")
+
+
+@bp.route("/cities", methods=["GET", "POST"])
+@roles_required(*PROGRAMME_ROLES)
+def cities():
+    form = CityForm()
+    if form.validate_on_submit():
+        try:
+            city = operations.add_city(form.name.data, form.country.data)
+        except DmatError as error:
+            fail(error)
+        else:
+            db.session.commit()
+            flash(_("City %(name)s added.", name=city.name), "success")
+            return redirect(url_for("admin.cities"))
+    assessed = dict(
+        db.session.execute(
+            select(Assessment.city_id, func.count()).group_by(Assessment.city_id)
+        ).all()
+    )
+    rows = db.session.scalars(select(City).order_by(City.active.desc(), City.name)).all()
+    return render_template(
+        "admin/cities.html", form=form, cities=rows, assessed=assessed, button=ButtonForm()
+    )
+
+
+@bp.route("/cities/<int(max=2147483647):city_id>", methods=["GET", "POST"])
+@roles_required(*PROGRAMME_ROLES)
+def edit_city(city_id: int):
+    city = db.get_or_404(City, city_id)
+    form = CityForm(obj=city, city=city)
+    if form.validate_on_submit():
+        try:
+            operations.edit_city(city, form.name.data, form.country.data)
+        except DmatError as error:
+            fail(error)
+        else:
+            db.session.commit()
+            flash(_("City %(name)s saved.", name=city.name), "success")
+            return redirect(url_for("admin.cities"))
+    return render_template("admin/city.html", form=form, city=city)
+
+
+@bp.post("/cities/<int(max=2147483647):city_id>/active")
+@roles_required(*PROGRAMME_ROLES)
+def toggle_city(city_id: int):
+    city = db.get_or_404(City, city_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    operations.set_city_active(city, not city.active)
+    db.session.commit()
+    if city.active:
+        flash(_("City %(name)s is active again.", name=city.name), "success")
+    else:
+        flash(_("City %(name)s is deactivated; its history is kept.", name=city.name), "success")
+    return redirect(url_for("admin.cities"))
+
+
+@bp.route("/rounds", methods=["GET", "POST"])
+@roles_required(*PROGRAMME_ROLES)
+def rounds():
+    form = RoundForm()
+    questionnaires = db.session.scalars(
+        select(Questionnaire).order_by(Questionnaire.key, Questionnaire.version.desc())
+    ).all()
+    form.questionnaire.choices = [q.label for q in questionnaires]
+    if form.validate_on_submit():
+        try:
+            round_ = operations.create_round(form.name.data, form.questionnaire.data)
+        except DmatError as error:
+            fail(error)
+        else:
+            db.session.commit()
+            flash(_("Round %(name)s created; it is open.", name=round_.name), "success")
+            return redirect(url_for("admin.rounds"))
+    counts = dict(
+        db.session.execute(
+            select(Assessment.round_id, func.count()).group_by(Assessment.round_id)
+        ).all()
+    )
+    rows = db.session.scalars(select(Round).order_by(Round.created_at.desc(), Round.id.desc()))
+    return render_template(
+        "admin/rounds.html", form=form, rounds=rows.all(), counts=counts, button=ButtonForm()
+    )
+
+
+@bp.post("/rounds/<int(max=2147483647):round_id>/status")
+@roles_required(*PROGRAMME_ROLES)
+def toggle_round(round_id: int):
+    round_ = db.get_or_404(Round, round_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    new = RoundStatus.CLOSED if round_.is_open else RoundStatus.OPEN
+    operations.set_round_status(round_, new)
+    db.session.commit()
+    if round_.is_open:
+        flash(_("Round %(name)s is open.", name=round_.name), "success")
+    else:
+        flash(_("Round %(name)s is closed.", name=round_.name), "success")
+    return redirect(url_for("admin.rounds"))
+
+
+@bp.route("/rounds/<int(max=2147483647):round_id>/import", methods=["GET", "POST"])
+@roles_required(*PROGRAMME_ROLES)
+def import_responses(round_id: int):
+    round_ = db.get_or_404(Round, round_id)
+    form = ResponseImportForm()
+    problems: list[str] = []
+    message = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        name = upload.filename or "upload"
+        try:
+            rows = read_response_file(upload.read(), name)
+            summary = operations.import_responses(round_, rows, name)
+        except DmatError as error:
+            db.session.rollback()
+            message, problems = error.message, error.problems
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Imported %(rows)d answers for %(cities)d cities: %(new)d new, "
+                    "%(replaced)d replaced; %(people)d new respondents.",
+                    rows=summary.rows,
+                    cities=summary.cities,
+                    new=summary.answers_created,
+                    replaced=summary.answers_updated,
+                    people=summary.respondents_created,
+                ),
+                "success",
+            )
+            return redirect(url_for("compare.dashboard", round_id=round_.id))
+    return render_template(
+        "admin/import.html", form=form, round=round_, message=message, problems=problems
+    )
+
+
+# the other programme pages register their routes on ``bp`` when imported
+from . import questionnaire_views, user_views  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""The read-only JSON API (``/api/v1``) for scripts and dashboards elsewhere."""

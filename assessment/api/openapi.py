@@ -1,0 +1,243 @@
+"""The OpenAPI 3 description of ``/api/v1``; the tests check every answer against it."""
+
+from __future__ import annotations
+
+from functools import cache
+
+NUMBER_OR_NULL = {"type": "number", "nullable": True}
+ID = {"type": "integer", "minimum": 1, "maximum": 2147483647}
+STATUS = {
+    "name": "status",
+    "in": "query",
+    "required": False,
+    "description": "Which assessments form the cohort (default: all of the round's cities).",
+    "schema": {"type": "string", "enum": ["all", "submitted", "in_progress"], "default": "all"},
+}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _path_id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    text = {
+        400: "A query parameter is wrong",
+        401: "Not logged in, or the bearer token is unknown or revoked",
+        403: "Logged in, but neither a coordinator nor an admin",
+        404: "No such round or city",
+    }
+    return {str(code): _json(_ref("Error"), text[code]) for code in codes}
+
+
+def _get(summary: str, schema: dict, parameters=(), errors=(401, 403)) -> dict:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": list(parameters),
+            "responses": {"200": _json(schema, "OK"), **_errors(*errors)},
+        }
+    }
+
+
+STATISTICS = {
+    "type": "object",
+    "description": "Rule 7 over the cities whose figure exists; all null when none has one.",
+    "required": ["n", "min", "q1", "median", "q3", "max"],
+    "additionalProperties": False,
+    "properties": {
+        "n": {"type": "integer", "minimum": 0},
+        **{k: NUMBER_OR_NULL for k in ("min", "q1", "median", "q3", "max")},
+    },
+}
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "message"],
+                "additionalProperties": False,
+                "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+            }
+        },
+    },
+    "Round": {
+        "type": "object",
+        "required": [
+            "id",
+            "name",
+            "status",
+            "questionnaire",
+            "created_at",
+            "assessments",
+            "submitted",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "id": ID,
+            "name": {"type": "string"},
+            "status": {"type": "string", "enum": ["open", "closed"]},
+            "questionnaire": {
+                "type": "object",
+                "required": ["key", "version"],
+                "additionalProperties": False,
+                "properties": {"key": {"type": "string"}, "version": {"type": "integer"}},
+            },
+            "created_at": {"type": "string", "format": "date-time"},
+            "assessments": {"type": "integer", "minimum": 0},
+            "submitted": {"type": "integer", "minimum": 0},
+        },
+    },
+    "City": {
+        "type": "object",
+        "required": ["id", "name", "country", "active"],
+        "additionalProperties": False,
+        "properties": {
+            "id": ID,
+            "name": {"type": "string"},
+            "country": {"type": "string", "minLength": 2, "maxLength": 2},
+            "active": {"type": "boolean"},
+        },
+    },
+    "AreaScore": {
+        "type": "object",
+        "required": ["score", "stage", "completeness", "agreement"],
+        "additionalProperties": False,
+        "properties": {
+            "score": {**NUMBER_OR_NULL, "minimum": 0, "maximum": 100},
+            "stage": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True},
+            "completeness": {"type": "number", "minimum": 0, "maximum": 1},
+            "agreement": {**NUMBER_OR_NULL, "minimum": 0},
+        },
+    },
+    "CityScores": {
+        "type": "object",
+        "description": "The scores of one city in one round (DESIGN.md); numbers unrounded.",
+        "required": ["city", "round", "respondents", "overall", "stage", "areas"],
+        "additionalProperties": False,
+        "properties": {
+            "city": {"type": "string"},
+            "round": {"type": "string"},
+            "respondents": {"type": "integer", "minimum": 0},
+            "overall": {**NUMBER_OR_NULL, "minimum": 0, "maximum": 100},
+            "stage": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True},
+            "areas": {"type": "object", "additionalProperties": _ref("AreaScore")},
+        },
+    },
+    "CohortStatistics": STATISTICS,
+    "Cohort": {
+        "type": "object",
+        "required": ["round", "status", "statistics"],
+        "additionalProperties": False,
+        "properties": {
+            "round": {"type": "string"},
+            "status": {"type": "string", "enum": ["all", "submitted", "in_progress"]},
+            "statistics": {
+                "type": "object",
+                "description": "Per area key, and 'overall'.",
+                "required": ["overall"],
+                "additionalProperties": _ref("CohortStatistics"),
+            },
+        },
+    },
+    "QuestionCohort": {
+        "type": "object",
+        "required": ["question", "area", "statistics"],
+        "additionalProperties": False,
+        "properties": {
+            "question": {"type": "string"},
+            "area": {"type": "string"},
+            "statistics": _ref("CohortStatistics"),
+        },
+    },
+    "Progress": {
+        "type": "object",
+        "description": "Rule 8: later minus earlier, null where a figure is missing in a round.",
+        "required": ["city", "from", "to", "overall", "areas", "questions"],
+        "additionalProperties": False,
+        "properties": {
+            "city": {"type": "string"},
+            "from": {"type": "string"},
+            "to": {"type": "string"},
+            "overall": NUMBER_OR_NULL,
+            "areas": {"type": "object", "additionalProperties": NUMBER_OR_NULL},
+            "questions": {"type": "object", "additionalProperties": NUMBER_OR_NULL},
+        },
+    },
+}
+
+
+def _list(name: str) -> dict:
+    return {"type": "array", "items": _ref(name)}
+
+
+@cache
+def openapi_document() -> dict:
+    round_id = _path_id("round_id")
+    with_round = (401, 403, 404)
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "dmat API",
+            "version": "1",
+            "description": (
+                "Read-only figures of the digital maturity programme, for coordinators and "
+                "admins. Send 'Authorization: Bearer TOKEN' (tokens are made on the API tokens "
+                "page or with 'dmat token create'), or use a logged-in browser session."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+        "paths": {
+            "/rounds": _get("Every assessment round", _list("Round")),
+            "/rounds/{round_id}": _get("One round", _ref("Round"), [round_id], with_round),
+            "/rounds/{round_id}/scores": _get(
+                "The scores of every city in the round, sorted by city name",
+                _list("CityScores"),
+                [round_id, STATUS],
+                (400, *with_round),
+            ),
+            "/rounds/{round_id}/cohort": _get(
+                "Cohort statistics (rule 7) per area and overall",
+                _ref("Cohort"),
+                [round_id, STATUS],
+                (400, *with_round),
+            ),
+            "/rounds/{round_id}/questions": _get(
+                "Cohort statistics of every question's city scores, in questionnaire order",
+                _list("QuestionCohort"),
+                [round_id, STATUS],
+                (400, *with_round),
+            ),
+            "/progress": _get(
+                "Progress (rule 8) of every city assessed in both rounds",
+                _list("Progress"),
+                [
+                    {"name": name, "in": "query", "required": True, "schema": ID}
+                    for name in ("from", "to")
+                ],
+                (400, 401, 403, 404),
+            ),
+            "/cities": _get("Every city of the programme", _list("City")),
+            "/cities/{city_id}": _get(
+                "One city", _ref("City"), [_path_id("city_id")], (401, 403, 404)
+            ),
+        },
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }

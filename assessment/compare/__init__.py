@@ -1,0 +1,1 @@
+"""Coordinators' views across cities: round dashboard, city comparison, progress, exports."""

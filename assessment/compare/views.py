@@ -1,0 +1,133 @@
+"""Coordinators' pages: round dashboard, compare cities, weakest questions, progress, exports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..access import PROGRAMME_ROLES, roles_required
+from ..admin.forms import select_choices
+from ..extensions import db
+from ..models import Round
+from . import exports, queries
+from .forms import CohortForm, CompareForm, DashboardForm, ProgressForm
+
+bp = Blueprint("compare", __name__, url_prefix="/compare")
+
+
+def _round(round_id: int) -> Round:
+    return db.get_or_404(Round, round_id)
+
+
+def _rounds() -> list[Round]:
+    return list(
+        db.session.scalars(select(Round).order_by(Round.created_at.desc(), Round.id.desc()))
+    )
+
+
+@bp.get("/")
+@roles_required(*PROGRAMME_ROLES)
+def index():
+    return render_template("compare/index.html", rounds=_rounds())
+
+
+@bp.get("/rounds/<int(max=2147483647):round_id>")
+@roles_required(*PROGRAMME_ROLES)
+def dashboard(round_id: int):
+    round_ = _round(round_id)
+    form = DashboardForm(request.args)
+    form.sort.choices = queries.sort_columns(round_)
+    form.validate()
+    status = "all" if form.status.errors else form.status.data
+    sort = "city" if form.sort.errors else form.sort.data
+    asked = request.args.get("country", "")
+    page = 1 if form.page.errors or not form.page.data else form.page.data
+    dashboard = queries.dashboard(round_, asked, status, sort, bool(form.descending.data), page)
+    form.country.choices = select_choices(
+        [("", _("All countries")), *((c, c) for c in dashboard.countries)]
+    )
+    form.country.errors = []
+    if asked and asked != dashboard.country:
+        form.country.errors = [_("No city of this round is in country %(code)s.", code=asked)]
+    return render_template(
+        "compare/dashboard.html",
+        round=round_,
+        form=form,
+        dashboard=dashboard,
+        status=status,
+        sort=sort,
+        descending=bool(form.descending.data),
+    )
+
+
+@bp.get("/rounds/<int(max=2147483647):round_id>/compare")
+@roles_required(*PROGRAMME_ROLES)
+def compare(round_id: int):
+    round_ = _round(round_id)
+    form = CompareForm(request.args)
+    everything = queries.round_scores(round_)
+    form.city.choices = select_choices((s.city.id, s.city.name) for s in everything)
+    comparison = None
+    if request.args.get("city") and form.validate():
+        comparison = queries.comparison(round_, form.city.data, form.status.data, everything)
+    return render_template("compare/compare.html", round=round_, form=form, comparison=comparison)
+
+
+@bp.get("/rounds/<int(max=2147483647):round_id>/questions")
+@roles_required(*PROGRAMME_ROLES)
+def questions(round_id: int):
+    round_ = _round(round_id)
+    form = CohortForm(request.args)
+    status = form.status.data if form.validate() else "all"
+    found = queries.weakest_questions(round_, status)
+    return render_template("compare/questions.html", round=round_, form=form, questions=found)
+
+
+@bp.get("/progress")
+@roles_required(*PROGRAMME_ROLES)
+def progress():
+    rounds = _rounds()
+    form = ProgressForm(request.args)
+    form.before.choices = select_choices((r.id, r.name) for r in rounds)
+    form.after.choices = select_choices((r.id, r.name) for r in rounds)
+    result = None
+    before = after = None
+    if request.args.get("before") and form.validate():
+        before, after = (
+            db.session.get(Round, form.before.data),
+            db.session.get(Round, form.after.data),
+        )
+        if before.questionnaire.key != after.questionnaire.key:
+            form.after.errors.append(
+                _(
+                    "The rounds use different questionnaires (%(one)s, %(other)s); "
+                    "progress needs rounds of the same questionnaire.",
+                    one=before.questionnaire.label,
+                    other=after.questionnaire.label,
+                )
+            )
+        else:
+            result = queries.progress(before, after)
+    return render_template(
+        "compare/progress.html",
+        form=form,
+        progress=result,
+        before=before,
+        after=after,
+        rounds=rounds,
+    )
+
+
+@bp.get("/rounds/<int(max=2147483647):round_id>/export.<fmt>")
+@roles_required(*PROGRAMME_ROLES)
+def export(round_id: int, fmt: str):
+    round_ = _round(round_id)
+    if fmt not in exports.FORMATS:
+        abort(404)
+    data = exports.export_bytes(round_, fmt)
+    return Response(
+        data,
+        mimetype=exports.FORMATS[fmt].mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{exports.file_name(round_, fmt)}"'},
+    )

@@ -1,0 +1,104 @@
+/* Draws the comparison charts with Plotly from the chart data of assessment/charts.py.
+   Each chart element names, in data-source, the JSON block that holds its data. */
+(function () {
+  "use strict";
+
+  var FONT = { family: "DejaVu Sans, Segoe UI, system-ui, sans-serif", size: 13 };
+  var CONFIG = { responsive: true, displaylogo: false };
+
+  function readData(element) {
+    var source = document.getElementById(element.dataset.source);
+    return source ? JSON.parse(source.textContent) : null;
+  }
+
+  function closed(values) {
+    /* A radar trace closes its loop by repeating the first point. */
+    return values.concat(values.slice(0, 1));
+  }
+
+  function radar(element, data) {
+    var theta = closed(data.axes);
+    var traces = [];
+    if (data.band) {
+      traces.push({ type: "scatterpolar", r: closed(data.band[0]), theta: theta, mode: "lines",
+        line: { width: 0 }, hoverinfo: "skip", showlegend: false });
+      traces.push({ type: "scatterpolar", r: closed(data.band[1]), theta: theta, mode: "lines",
+        line: { width: 0 }, fill: "tonext", fillcolor: "rgba(122,135,148,0.18)",
+        name: element.dataset.band || "q1–q3", hoverinfo: "skip" });
+    }
+    data.series.forEach(function (s) {
+      traces.push({ type: "scatterpolar", r: closed(s.values), theta: theta, name: s.name,
+        mode: "lines+markers", connectgaps: false,
+        line: { color: s.colour, width: 2.5, dash: s.dashed ? "dash" : "solid" } });
+    });
+    Plotly.newPlot(element, traces, {
+      font: FONT, margin: { t: 30, b: 30, l: 60, r: 60 }, height: 480,
+      polar: { radialaxis: { range: data.scale, dtick: 20 } },
+      legend: { orientation: "h" }
+    }, CONFIG);
+  }
+
+  function heatmap(element, data) {
+    /* Colour by stage with a stepped colour scale: z is the stage, the text is the score. */
+    var colours = data.stage_colours;
+    var scale = [];
+    for (var stage = 1; stage <= 5; stage++) {
+      scale.push([(stage - 1) / 5, colours[stage]]);
+      scale.push([stage / 5, colours[stage]]);
+    }
+    var insufficient = element.dataset.insufficient || "";
+    var text = data.values.map(function (row) {
+      return row.map(function (v) { return v === null ? insufficient : v.toFixed(1); });
+    });
+    Plotly.newPlot(element, [{
+      type: "heatmap", x: data.columns, y: data.rows, z: data.stages, text: text,
+      zmin: 0.5, zmax: 5.5, colorscale: scale, showscale: false, xgap: 2, ygap: 2,
+      texttemplate: data.rows.length <= 60 ? "%{text}" : "",
+      hovertemplate: "%{y} · %{x}: %{text}<extra></extra>"
+    }], {
+      font: FONT, margin: { t: 40, l: 160, r: 20, b: 20 },
+      height: Math.max(260, 22 * data.rows.length + 80),
+      xaxis: { side: "top" }, yaxis: { autorange: "reversed" }
+    }, CONFIG);
+  }
+
+  function distribution(element, data) {
+    var traces = data.axes.map(function (axis) {
+      return { type: "box", name: axis.label, y: axis.values, text: axis.names,
+        boxpoints: "all", jitter: 0.5, pointpos: 0, fillcolor: "rgba(0,0,0,0)",
+        line: { color: data.colour },
+        marker: { size: 7, color: axis.stages.map(function (s) { return data.stage_colours[s]; }),
+          line: { color: "#1d2733", width: 0.5 } },
+        hovertemplate: "%{text}: %{y:.1f}<extra>" + axis.label + "</extra>" };
+    });
+    Plotly.newPlot(element, traces, {
+      font: FONT, margin: { t: 20, l: 50, r: 20, b: 60 }, height: 440, showlegend: false,
+      yaxis: { range: data.scale, dtick: 20, zeroline: false }
+    }, CONFIG);
+  }
+
+  function progress(element, data) {
+    var traces = data.series.map(function (s, index) {
+      return { type: "scatter", mode: "markers", name: s.label, x: s.start, y: s.change,
+        text: s.names, visible: index === 0 ? true : "legendonly",
+        marker: { color: s.colour, size: 9 },
+        hovertemplate: "%{text}: %{x:.1f} → %{y:+.1f}<extra>" + s.label + "</extra>" };
+    });
+    Plotly.newPlot(element, traces, {
+      font: FONT, margin: { t: 20, l: 60, r: 20, b: 60 }, height: 460,
+      xaxis: { title: { text: element.dataset.x || "" }, range: data.scale },
+      yaxis: { title: { text: element.dataset.y || "" }, zeroline: true, zerolinewidth: 2 }
+    }, CONFIG);
+  }
+
+  var DRAW = { radar: radar, heatmap: heatmap, distribution: distribution, progress: progress };
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (typeof Plotly === "undefined") { return; }
+    document.querySelectorAll("[data-chart]").forEach(function (element) {
+      var draw = DRAW[element.dataset.chart];
+      var data = readData(element);
+      if (draw && data) { draw(element, data); }
+    });
+  });
+})();

@@ -1,0 +1,244 @@
+"""The coordinators' pages on the demo programme, tried as a new coordinator would."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import statistics
+
+import pytest
+from sqlalchemy import event
+
+from assessment.demo import DEMO_PASSWORD, _answer_rounds, _cities, _teams, load_demo
+from assessment.extensions import db
+from assessment.lookups import city_named, round_named
+from tests.conftest import csrf_token
+from tests.test_compare_access import client_for
+
+
+@pytest.fixture
+def coordinator(app, demo):
+    return client_for(app, demo["coordinator"], DEMO_PASSWORD)
+
+
+def chart_data(page: str, element_id: str) -> dict:
+    match = re.search(
+        rf'<script type="application/json" id="{element_id}">(.*?)</script>', page, re.S
+    )
+    assert match, element_id
+    return json.loads(match.group(1))
+
+
+def scores_of(dmat, round_name: str) -> dict[str, dict]:
+    result = dmat("scores", "--round", round_name, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {row["city"]: row for row in json.loads(result.output)}
+
+
+def test_new_coordinator_walkthrough(app, demo, coordinator, dmat):
+    """Create a round, import responses from a CSV, see the dashboard, compare Sofia with two
+    other cities and the median, see progress 2020 -> 2022, download the exports."""
+    # create a round
+    token = csrf_token(coordinator, "/admin/rounds")
+    response = coordinator.post(
+        "/admin/rounds",
+        data={
+            "name": "2024 pilot",
+            "questionnaire": "city-digital-maturity:1",
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )
+    assert "Round 2024 pilot created; it is open." in response.get_data(as_text=True)
+    pilot = round_named("2024 pilot")
+
+    # import responses from a CSV file
+    rows = ["city,respondent,question,answer,comment"]
+    for city, levels in (("Sofia", "4"), ("Riga", "2"), ("Athens", "3"), ("Zagreb", "5")):
+        for person in ("a", "b"):
+            for key in pilot_question_keys(pilot):
+                rows.append(f"{city},{person}@{city.lower()}.example,{key},{levels},")
+    csv_bytes = ("\n".join(rows) + "\n").encode()
+    token = csrf_token(coordinator, f"/admin/rounds/{pilot.id}/import")
+    response = coordinator.post(
+        f"/admin/rounds/{pilot.id}/import",
+        data={"file": (io.BytesIO(csv_bytes), "pilot.csv"), "csrf_token": token},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "for 4 cities" in page  # landed on the dashboard of the round
+
+    # the dashboard: four cities, stage-coloured, cohort rows
+    assert page.count('<th scope="row"') >= 4 + 4
+    assert 'class="number cell-stage-5 overall"' in page  # Zagreb answered the top level
+    assert ">100.0<" in page and ">75.0<" in page and ">25.0<" in page
+    heatmap = chart_data(page, "heatmap-data")
+    assert heatmap["rows"] == ["Athens", "Riga", "Sofia", "Zagreb"]
+    assert heatmap["values"][2][-1] == pytest.approx(75.0)
+    assert heatmap["stages"][2][-1] == 4
+    distribution = chart_data(page, "distribution-data")
+    assert distribution["axes"][-1]["statistics"]["median"] == pytest.approx(62.5)
+
+    # compare Sofia with two other cities and the cohort median (on the demo follow-up round)
+    follow_up = round_named("2022 follow-up")
+    ids = [city_named(name).id for name in ("Sofia", "Helsinki", "Lisbon")]
+    response = coordinator.get(
+        f"/compare/rounds/{follow_up.id}/compare?" + "&".join(f"city={i}" for i in ids)
+    )
+    page = response.get_data(as_text=True)
+    radar = chart_data(page, "radar-data")
+    expected = scores_of(dmat, "2022 follow-up")
+    assert [s["name"] for s in radar["series"]] == ["Sofia", "Helsinki", "Lisbon", "Cohort median"]
+    assert radar["series"][-1]["dashed"] is True
+    vision = radar["axes"].index("Digital vision")
+    assert radar["series"][0]["values"][vision] == pytest.approx(
+        expected["Sofia"]["areas"]["vision"]["score"]
+    )
+    cohort_vision = sorted(
+        row["areas"]["vision"]["score"]
+        for row in expected.values()
+        if row["areas"]["vision"]["score"] is not None
+    )
+    assert radar["series"][-1]["values"][vision] == pytest.approx(statistics.median(cohort_vision))
+    assert "Questions" in page and "Cohort median" in page
+
+    # progress 2020 -> 2022
+    baseline = round_named("2020 baseline")
+    response = coordinator.get(f"/compare/progress?before={baseline.id}&after={follow_up.id}")
+    page = response.get_data(as_text=True)
+    assert "Improved most" in page and "Fell back most" in page
+    chart = chart_data(page, "progress-data")
+    before = scores_of(dmat, "2020 baseline")
+    overall = chart["series"][0]
+    sofia = overall["names"].index("Sofia") if "Sofia" in overall["names"] else None
+    if sofia is not None:
+        assert overall["start"][sofia] == pytest.approx(before["Sofia"]["overall"])
+        assert overall["change"][sofia] == pytest.approx(
+            expected["Sofia"]["overall"] - before["Sofia"]["overall"]
+        )
+
+    # downloads
+    for fmt, kind in (("csv", "application/zip"), ("xlsx", "spreadsheetml"), ("json", "json")):
+        response = coordinator.get(f"/compare/rounds/{follow_up.id}/export.{fmt}")
+        assert response.status_code == 200
+        assert kind in response.content_type
+        assert "attachment" in response.headers["Content-Disposition"]
+
+
+def pilot_question_keys(round_) -> list[str]:
+    return [q.key for area in round_.questionnaire.areas for q in area.questions]
+
+
+def test_dashboard_filters_and_sorting(demo, coordinator, dmat):
+    follow_up = round_named("2022 follow-up")
+    path = f"/compare/rounds/{follow_up.id}"
+    page = coordinator.get(path).get_data(as_text=True)
+    assert "21 cities match." in page
+    page = coordinator.get(path + "?status=in_progress").get_data(as_text=True)
+    assert "3 cities match." in page
+    assert chart_data(page, "heatmap-data")["rows"] == ["Athens", "Riga", "Sofia"]
+    page = coordinator.get(path + "?country=BG").get_data(as_text=True)
+    assert chart_data(page, "heatmap-data")["rows"] == ["Sofia"]
+    page = coordinator.get(path + "?country=XX").get_data(as_text=True)
+    assert "No city of this round is in country XX." in page
+    assert "21 cities match." in page
+    page = coordinator.get(path + "?sort=overall&descending=y").get_data(as_text=True)
+    rows = chart_data(page, "heatmap-data")
+    overall = [row[-1] for row in rows["values"]]
+    scored = [v for v in overall if v is not None]
+    assert scored == sorted(scored, reverse=True)
+    assert overall[: len(scored)] == scored  # cities without a score come last
+    expected = scores_of(dmat, "2022 follow-up")
+    best = max(expected.values(), key=lambda r: r["overall"] or -1)
+    assert rows["rows"][0] == best["city"]
+    # bad filter values fall back to the defaults, never a 500
+    response = coordinator.get(path + "?status=bogus&sort=nothing&page=x")
+    assert response.status_code == 200
+
+
+def test_dashboard_cohort_over_submitted_only(demo, coordinator):
+    follow_up = round_named("2022 follow-up")
+    everyone = coordinator.get(f"/compare/rounds/{follow_up.id}").get_data(as_text=True)
+    submitted = coordinator.get(f"/compare/rounds/{follow_up.id}?status=submitted")
+    submitted = submitted.get_data(as_text=True)
+    everyone_n = chart_data(everyone, "distribution-data")["axes"][0]["statistics"]["n"]
+    submitted_n = chart_data(submitted, "distribution-data")["axes"][0]["statistics"]["n"]
+    assert submitted_n < everyone_n <= 21
+
+
+def test_questions_across_cities_weakest_first(demo, coordinator):
+    follow_up = round_named("2022 follow-up")
+    page = coordinator.get(f"/compare/rounds/{follow_up.id}/questions").get_data(as_text=True)
+    medians = [
+        float(m) for m in re.findall(r'<td class="number cell-stage-\d ">([\d.]+)</td>', page)[2::5]
+    ]
+    assert medians and medians == sorted(medians)
+
+
+def test_compare_refuses_more_than_six_cities(app, demo, coordinator):
+    follow_up = round_named("2022 follow-up")
+    ids = [
+        city_named(n).id for n in ("Sofia", "Riga", "Athens", "Paris", "Madrid", "Dublin", "Prague")
+    ]
+    query = "&".join(f"city={i}" for i in ids)
+    page = coordinator.get(f"/compare/rounds/{follow_up.id}/compare?{query}").get_data(as_text=True)
+    assert "Pick at most 6 cities." in page
+    assert "radar-data" not in page
+
+
+def test_progress_needs_two_different_rounds(demo, coordinator):
+    follow_up = round_named("2022 follow-up")
+    page = coordinator.get(f"/compare/progress?before={follow_up.id}&after={follow_up.id}")
+    assert "Pick two different rounds." in page.get_data(as_text=True)
+
+
+def test_unknown_round_is_404(coordinator):
+    assert coordinator.get("/compare/rounds/999").status_code == 404
+    assert coordinator.get("/compare/rounds/99999999999999999999").status_code == 404
+    assert coordinator.get("/compare/rounds/1/export.pdf").status_code in (404,)
+
+
+def count_statements(app, path: str, client) -> int:
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_dashboard_queries_do_not_grow_with_cities(app, dmat):
+    """The dashboard's SQL statements are the same in number for 3 cities as for 30."""
+    load_demo(cities=3, respondents=2)
+    db.session.commit()
+    client = client_for(app, "coordinator@dmat.example", DEMO_PASSWORD)
+    follow_up = round_named("2022 follow-up")
+    small = count_statements(app, f"/compare/rounds/{follow_up.id}", client)
+    rng = random.Random(7)
+    more = _cities(30)[3:]
+    teams = _teams(more, rng, 2, "x")
+    _answer_rounds(follow_up.questionnaire, round_named("2020 baseline"), follow_up, teams, rng)
+    db.session.commit()
+    large = count_statements(app, f"/compare/rounds/{follow_up.id}", client)
+    page = client.get(f"/compare/rounds/{follow_up.id}").get_data(as_text=True)
+    assert "30 cities match." in page
+    assert large == small, (small, large)
+    assert small < 20
+
+
+def test_dashboard_in_bulgarian(demo, coordinator):
+    token = csrf_token(coordinator, "/")
+    coordinator.post("/language", data={"language": "bg", "csrf_token": token, "next": "/"})
+    follow_up = round_named("2022 follow-up")
+    page = coordinator.get(f"/compare/rounds/{follow_up.id}").get_data(as_text=True)
+    assert "Табло" in page and "Медиана" in page and "Цифрова визия" in page
+    assert re.search(r'cell-stage-\d overall">\d+,\d<', page)  # the Bulgarian decimal comma
