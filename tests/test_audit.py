@@ -50,3 +50,48 @@ def test_audit_page_is_for_the_programme_team(client, make_city, make_user, dmat
 def test_audit_page_needs_a_login(client):
     response = client.get("/audit")
     assert response.status_code == 302 and "/login" in response.location
+
+
+def test_submit_reopen_export_and_role_changes_are_audited(client, demo, dmat, tmp_path):
+    from assessment.lookups import round_named, user_with_email
+    from assessment.survey.operations import reopen_assessment, submit_assessment
+
+    follow_up = round_named("2022 follow-up")
+    leader = user_with_email("leader@sofia.example")
+    submit_assessment(follow_up, leader)
+    reopen_assessment(next(a for a in follow_up.assessments if a.city.name == "Sofia"))
+    db.session.commit()
+    assert (
+        dmat(
+            "export",
+            "--round",
+            "2022 follow-up",
+            "--format",
+            "json",
+            "-o",
+            str(tmp_path / "x.json"),
+        ).exit_code
+        == 0
+    )
+    login(client, "admin@dmat.example", "dmat-demo-2022")
+    member = user_with_email("member1@sofia.example")
+    assert client.get(f"/compare/rounds/{follow_up.id}/export.csv").status_code == 200
+    from assessment.admin.operations import update_user
+
+    update_user(user_with_email("admin@dmat.example"), member, "leader", member.city, False)
+    db.session.commit()
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    actions = [e.action for e in events]
+    for action in (
+        "assessment_submitted",
+        "assessment_reopened",
+        "data_exported",
+        "role_changed",
+        "user_deactivated",
+    ):
+        assert action in actions, actions
+    assert actions.count("data_exported") == 2
+    submitted = next(e for e in events if e.action == "assessment_submitted")
+    assert submitted.actor_label == "leader@sofia.example" and submitted.city.name == "Sofia"
+    exported_on_the_web = [e for e in events if e.action == "data_exported"][-1]
+    assert exported_on_the_web.actor_label == "admin@dmat.example"

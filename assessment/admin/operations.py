@@ -352,9 +352,12 @@ def set_city_active(city: City, active: bool) -> City:
 
 def set_round_status(round_: Round, status: RoundStatus | str) -> Round:
     try:
-        round_.status = RoundStatus(status)
+        status = RoundStatus(status)
     except ValueError:
         raise DmatError(f"status '{status}' is not one of open, closed") from None
+    if round_.status != status:
+        round_.status = status
+        record("round_status_changed", f"Round '{round_.name}' is now {status}", round_=round_)
     db.session.flush()
     return round_
 
@@ -377,6 +380,17 @@ def update_user(actor: User, user: User, role: Role | str, city: City | None, ac
         raise DmatError(f"a {role} belongs to a city: choose one")
     if not role.is_city_role:
         city = None
+    if (role, city) != (user.role, user.city):
+        where = f" of {city.name}" if city is not None else ""
+        record(
+            "role_changed",
+            f"{user.email}: {user.role} -> {role}{where}",
+            actor=actor,
+            city=city,
+            details={"from": str(user.role), "to": str(role)},
+        )
+    if user.active and not active:
+        record("user_deactivated", f"{user.email} deactivated", actor=actor, city=user.city)
     user.role, user.city, user.active = role, city, active
     db.session.flush()
     return user

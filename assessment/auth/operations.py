@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from ..admin.operations import EMAIL, MAX_NAME_CHARS, MIN_PASSWORD_CHARS
+from ..audit.operations import record
 from ..errors import DmatError
 from ..extensions import db
 from ..lookups import normalize_email, user_with_email
@@ -42,6 +43,7 @@ def invite_member(leader: User, email: str, name: str = "") -> tuple[User, str]:
         user = User(email=email, name=name, role=Role.RESPONDENT, city_id=leader.city_id)
         db.session.add(user)
         db.session.flush()
+        record("user_created", f"{email} invited as respondent", actor=leader, city=leader.city)
     return user, issue_token(user, TokenPurpose.INVITATION, created_by=leader)
 
 
@@ -95,6 +97,9 @@ def remove_member(leader: User, member: User) -> None:
     member.active = False
     revoke_tokens(member)
     db.session.flush()
+    record(
+        "user_deactivated", f"{member.email} removed from the team", actor=leader, city=member.city
+    )
 
 
 def restore_member(leader: User, member: User) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from ..audit.operations import record
 from ..errors import DmatError
+from ..extensions import db
 from ..lookups import round_named
 from .exports import FORMATS, export_bytes
 
@@ -28,6 +30,8 @@ def export_command(round_name: str, fmt: str, output: str) -> None:
     round_ = round_named(round_name)
     data = export_bytes(round_, fmt)
     write_atomically(Path(output), data)
+    record("data_exported", f"Round '{round_.name}' exported as {fmt} to {output}", round_=round_)
+    db.session.commit()
     click.echo(f"Exported '{round_.name}' as {fmt} to {output} ({len(data)} bytes).")
 
 

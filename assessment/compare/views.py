@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..access import PROGRAMME_ROLES, roles_required
 from ..admin.forms import select_choices
+from ..audit.operations import record
 from ..extensions import db
 from ..models import Round
 from . import exports, queries
@@ -126,6 +127,8 @@ def export(round_id: int, fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     data = exports.export_bytes(round_, fmt)
+    record("data_exported", f"Round '{round_.name}' exported as {fmt}", round_=round_)
+    db.session.commit()
     return Response(
         data,
         mimetype=exports.FORMATS[fmt].mimetype,

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..audit.operations import record
 from ..errors import DmatError
 from ..extensions import db
 from ..models import (
@@ -256,6 +257,13 @@ def submit_assessment(round_: Round, leader: User) -> Assessment:
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = leader.id
     db.session.flush()
+    record(
+        "assessment_submitted",
+        f"{assessment.city.name} submitted its assessment",
+        actor=leader,
+        city=assessment.city,
+        round_=round_,
+    )
     return assessment
 
 
@@ -269,4 +277,10 @@ def reopen_assessment(assessment: Assessment) -> Assessment:
     assessment.submitted_at = None
     assessment.submitted_by_id = None
     db.session.flush()
+    record(
+        "assessment_reopened",
+        f"The assessment of {assessment.city.name} was reopened",
+        city=assessment.city,
+        round_=assessment.round,
+    )
     return assessment
