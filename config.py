@@ -52,6 +52,10 @@ class Config:
     MAIL_PASSWORD = _env("MAIL_PASSWORD")
     MAIL_SENDER = _env("MAIL_SENDER", "dmat@localhost")
     REPORT_CACHE_DIR = _env("REPORT_CACHE_DIR", str(INSTANCE_DIR / "report-cache"))
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    # memory:// counts per process; several workers or servers need a shared store (redis://...)
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)  # reverse proxies in front, for the client address
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     LOG_FORMAT = _env("LOG_FORMAT", "text")  # "json": one JSON object per line
     LOG_REQUESTS = _env_bool("LOG_REQUESTS", False)

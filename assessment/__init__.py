@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, render_template, request, session
+from flask import Flask, jsonify, make_response, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from config import Config, ProductionConfig
 
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .request_log import configure_logging
 from .security import register_security_headers
 
@@ -44,6 +44,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -119,6 +125,7 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(
         404, page(404, _l("Page not found"), _l("There is nothing at this address."))
     )
+    app.register_error_handler(429, too_many_requests)
     app.register_error_handler(
         413, page(413, _l("File too large"), _l("The file is larger than the server accepts."))
     )
@@ -138,6 +145,23 @@ def register_error_pages(app: Flask) -> None:
             _l("The error has been logged. Your saved answers are safe."),
         ),
     )
+
+
+def too_many_requests(error):
+    """Rate limits: say plainly what happened and when to try again, as JSON for scripts."""
+    message = _l("Too many attempts. Please wait a minute, then try again.")
+    if request.path.startswith("/api/") or request.is_json:
+        response = jsonify({"ok": False, "code": "rate_limited", "error": str(message)})
+    else:
+        title = _l("Too many attempts")
+        response = make_response(
+            render_template("error.html", status=429, title=title, message=message)
+        )
+    response.status_code = 429
+    retry = getattr(error, "retry_after", None)
+    if retry:
+        response.headers["Retry-After"] = str(int(retry))
+    return response
 
 
 @event.listens_for(Engine, "connect")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +32,10 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# limits are declared on the views that need them (logins, links); nothing is limited by default
+limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def submitted_email() -> str:
+    """Rate-limit key for one account, whichever address the attempts come from."""
+    return "email:" + request.form.get("email", "").strip().lower()

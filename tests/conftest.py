@@ -28,7 +28,7 @@ from werkzeug.security import generate_password_hash
 
 from assessment import create_app
 from assessment.cli import cli
-from assessment.extensions import db
+from assessment.extensions import db, limiter
 from assessment.models import City, Role, Round, User
 from config import TestConfig
 
@@ -71,6 +71,7 @@ def app(_app: Flask) -> Iterator[Flask]:
         yield _app
         db.session.remove()
         empty_all_tables()
+        limiter.reset()  # each test starts with fresh rate limits
 
 
 def drop_everything() -> None:

@@ -331,3 +331,20 @@ def test_language_is_remembered_on_the_user(client, team):
     login(other, "leader@sofia.example")
     db.session.expire_all()
     assert team["leader"].language == "bg"
+
+
+def test_login_attempts_on_one_account_are_limited(client, make_user):
+    make_user("target@dmat.example", Role.COORDINATOR)
+    for _ in range(5):
+        assert login(client, "target@dmat.example", "wrong password").status_code == 200
+    locked = login(client, "target@dmat.example", "wrong password")
+    assert locked.status_code == 429
+    assert "Too many attempts. Please wait a minute, then try again." in locked.get_data(
+        as_text=True
+    )
+    assert int(locked.headers["Retry-After"]) > 0
+    # even the right password waits: the lockout is for the account, not for wrong guesses
+    assert login(client, "target@dmat.example").status_code == 429
+    # another account from the same address is not locked out
+    make_user("other@dmat.example", Role.COORDINATOR)
+    assert login(client, "other@dmat.example").status_code == 302

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import DmatError
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager, submitted_email
 from ..lookups import user_with_email
 from ..models import Role, TokenPurpose, User
 from ..web import safe_next
@@ -26,6 +26,13 @@ from .mail import mail_configured, send_mail
 from .tokens import issue_token, link_for, valid_token
 
 bp = Blueprint("auth", __name__)
+
+# Generous per address (a city hall's staff may share one), strict per account: guessing one
+# person's password is what these limits stop.
+LOGIN_PER_ADDRESS = "30 per minute; 300 per hour"
+LOGIN_PER_ACCOUNT = "5 per minute; 30 per hour"
+LINK_REQUESTS = "5 per minute; 30 per hour"
+LINK_USES = "10 per minute; 60 per hour"
 
 
 @login_manager.user_loader
@@ -53,6 +60,8 @@ def start_session(user: User, remember: bool = False) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])
+@limiter.limit(LOGIN_PER_ACCOUNT, methods=["POST"], key_func=submitted_email)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -81,6 +90,7 @@ def invalid_link():
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(LINK_USES, methods=["POST"])
 def accept_invitation(token: str):
     found = valid_token(token, TokenPurpose.INVITATION)
     if found is None:
@@ -103,6 +113,7 @@ def accept_invitation(token: str):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(LINK_REQUESTS, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if mail_configured() and form.validate_on_submit():
@@ -130,6 +141,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(LINK_USES, methods=["POST"])
 def reset(token: str):
     found = valid_token(token, TokenPurpose.PASSWORD_RESET)
     if found is None:
