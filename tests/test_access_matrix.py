@@ -1,0 +1,264 @@
+"""Every route, every role, objects of the user's own city and of another: against a policy table.
+
+A route without an entry in POLICY fails ``test_every_route_has_a_policy``: adding a page means
+deciding who may see it. City A is Sofia, city B Amsterdam (demo data). GET requests must give
+exactly the status of the table; POST requests (with a valid CSRF token and an empty form) from a
+role that is refused must give the refusal and change nothing, and from an allowed role must not
+be refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+
+from assessment.extensions import db, limiter
+from assessment.lookups import city_named, round_named, user_with_email
+from assessment.models import Answer, Assessment, AuditEvent, City, Round, User
+
+from .conftest import csrf_token, login
+
+ROLES = ("anonymous", "respondent", "leader", "coordinator", "admin")
+EMAILS = {
+    "respondent": "member1@sofia.example",
+    "leader": "leader@sofia.example",
+    "coordinator": "coordinator@dmat.example",
+    "admin": "admin@dmat.example",
+}
+LOGIN = "login"  # a redirect to the login page
+OK = "ok"  # allowed (for POSTs: anything but a refusal)
+
+PUBLIC = dict.fromkeys(ROLES, 200)
+PROGRAMME = {"anonymous": LOGIN, "respondent": 403, "leader": 403, "coordinator": 200, "admin": 200}
+CITY_TEAM = {"anonymous": LOGIN, "respondent": 200, "leader": 200, "coordinator": 403, "admin": 403}
+LEADER_ONLY = {
+    "anonymous": LOGIN,
+    "respondent": 403,
+    "leader": 200,
+    "coordinator": 403,
+    "admin": 403,
+}
+ADMIN_ONLY = {**PROGRAMME, "coordinator": 403}
+API = {"anonymous": 401, "respondent": 403, "leader": 403, "coordinator": 200, "admin": 200}
+OWN_CITY = {"anonymous": LOGIN, "respondent": 200, "leader": 200, "coordinator": 200, "admin": 200}
+OTHER_CITY = {
+    "anonymous": LOGIN,
+    "respondent": 404,
+    "leader": 404,
+    "coordinator": 200,
+    "admin": 200,
+}
+LEADER_OWN_MEMBER = {
+    "anonymous": LOGIN,
+    "respondent": 403,
+    "leader": OK,
+    "coordinator": 403,
+    "admin": 403,
+}
+LEADER_OTHER_MEMBER = {**LEADER_OWN_MEMBER, "leader": 404}
+REOPEN = {"anonymous": LOGIN, "respondent": 403, "leader": 403, "coordinator": OK, "admin": OK}
+INVALID_LINK = dict.fromkeys(ROLES, 410)
+
+
+@dataclass(frozen=True)
+class World:
+    city_a: int
+    city_b: int
+    open_round: int
+    closed_round: int
+    member_a: int
+    member_b: int
+    user_b: int
+
+
+@pytest.fixture
+def world(demo) -> World:
+    return World(
+        city_a=city_named("Sofia").id,
+        city_b=city_named("Amsterdam").id,
+        open_round=round_named("2022 follow-up").id,
+        closed_round=round_named("2020 baseline").id,
+        member_a=user_with_email("member2@sofia.example").id,
+        member_b=user_with_email("member1@amsterdam.example").id,
+        user_b=user_with_email("leader@amsterdam.example").id,
+    )
+
+
+# endpoint -> list of (method, url(world), expected status per role)
+POLICY = {
+    "static": [("GET", lambda w: "/static/css/dmat.css", PUBLIC)],
+    "main.index": [("GET", lambda w: "/", PUBLIC)],
+    "main.health": [("GET", lambda w: "/health", PUBLIC)],
+    "main.plotly_js": [("GET", lambda w: "/vendor/plotly.min.js", PUBLIC)],
+    "main.set_language": [("POST", lambda w: "/language", dict.fromkeys(ROLES, OK))],
+    "auth.login": [("GET", lambda w: "/login", {**dict.fromkeys(ROLES, 302), "anonymous": 200})],
+    "auth.logout": [
+        ("POST", lambda w: "/logout", {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN})
+    ],
+    "auth.forgot_password": [("GET", lambda w: "/password/forgot", PUBLIC)],
+    "auth.accept_invitation": [("GET", lambda w: "/invitation/not-a-token", INVALID_LINK)],
+    "auth.reset": [("GET", lambda w: "/password/reset/not-a-token", INVALID_LINK)],
+    "auth.team": [("GET", lambda w: "/team", LEADER_ONLY)],
+    "auth.invite": [("POST", lambda w: "/team/invite", {**LEADER_ONLY, "leader": OK})],
+    "auth.reset_link": [
+        ("POST", lambda w: f"/team/{w.member_a}/reset-link", LEADER_OWN_MEMBER),
+        ("POST", lambda w: f"/team/{w.member_b}/reset-link", LEADER_OTHER_MEMBER),
+    ],
+    "auth.remove": [
+        ("POST", lambda w: f"/team/{w.member_b}/remove", LEADER_OTHER_MEMBER),
+        ("POST", lambda w: f"/team/{w.member_a}/remove", LEADER_OWN_MEMBER),
+    ],
+    "auth.restore": [
+        ("POST", lambda w: f"/team/{w.member_b}/restore", LEADER_OTHER_MEMBER),
+        ("POST", lambda w: f"/team/{w.member_a}/restore", LEADER_OWN_MEMBER),
+    ],
+    "survey.index": [("GET", lambda w: "/survey/", CITY_TEAM)],
+    "survey.overview": [("GET", lambda w: f"/survey/{w.open_round}/", CITY_TEAM)],
+    "survey.area": [("GET", lambda w: f"/survey/{w.open_round}/areas/vision", CITY_TEAM)],
+    "survey.review": [("GET", lambda w: f"/survey/{w.open_round}/review", CITY_TEAM)],
+    "survey.team": [("GET", lambda w: f"/survey/{w.open_round}/team", LEADER_ONLY)],
+    "survey.save_answer": [
+        (
+            "POST",
+            lambda w: f"/survey/{w.open_round}/answer",
+            {"anonymous": 401, "respondent": OK, "leader": OK, "coordinator": 403, "admin": 403},
+        ),
+    ],
+    "survey.submit": [
+        ("POST", lambda w: f"/survey/{w.open_round}/submit", {**LEADER_ONLY, "leader": OK})
+    ],
+    "survey.results": [
+        ("GET", lambda w: f"/results/{w.closed_round}/{w.city_a}", OWN_CITY),
+        ("GET", lambda w: f"/results/{w.closed_round}/{w.city_b}", OTHER_CITY),
+    ],
+    "survey.reopen": [
+        (
+            "POST",
+            lambda w: f"/results/{w.closed_round}/{w.city_b}/reopen",
+            {**REOPEN, "respondent": 404, "leader": 404},
+        ),
+        ("POST", lambda w: f"/results/{w.closed_round}/{w.city_a}/reopen", REOPEN),
+    ],
+    "audit.events": [("GET", lambda w: "/audit", PROGRAMME)],
+    "compare.index": [("GET", lambda w: "/compare/", PROGRAMME)],
+    "compare.dashboard": [("GET", lambda w: f"/compare/rounds/{w.open_round}", PROGRAMME)],
+    "compare.compare": [("GET", lambda w: f"/compare/rounds/{w.open_round}/compare", PROGRAMME)],
+    "compare.questions": [
+        ("GET", lambda w: f"/compare/rounds/{w.open_round}/questions", PROGRAMME)
+    ],
+    "compare.progress": [("GET", lambda w: "/compare/progress", PROGRAMME)],
+    "compare.export": [("GET", lambda w: f"/compare/rounds/{w.open_round}/export.json", PROGRAMME)],
+    "admin.index": [("GET", lambda w: "/admin/", PROGRAMME)],
+    "admin.cities": [("GET", lambda w: "/admin/cities", PROGRAMME)],
+    "admin.edit_city": [("GET", lambda w: f"/admin/cities/{w.city_b}", PROGRAMME)],
+    "admin.toggle_city": [
+        (
+            "POST",
+            lambda w: f"/admin/cities/{w.city_b}/active",
+            {**PROGRAMME, "coordinator": OK, "admin": OK},
+        )
+    ],
+    "admin.rounds": [("GET", lambda w: "/admin/rounds", PROGRAMME)],
+    "admin.toggle_round": [
+        (
+            "POST",
+            lambda w: f"/admin/rounds/{w.open_round}/status",
+            {**PROGRAMME, "coordinator": OK, "admin": OK},
+        )
+    ],
+    "admin.import_responses": [
+        ("GET", lambda w: f"/admin/rounds/{w.open_round}/import", PROGRAMME)
+    ],
+    "admin.questionnaires": [("GET", lambda w: "/admin/questionnaires", PROGRAMME)],
+    "admin.questionnaire": [("GET", lambda w: "/admin/questionnaires/1", PROGRAMME)],
+    "admin.users": [("GET", lambda w: "/admin/users", PROGRAMME)],
+    "admin.new_user": [("GET", lambda w: "/admin/users/new", PROGRAMME)],
+    "admin.edit_user": [("GET", lambda w: f"/admin/users/{w.user_b}", PROGRAMME)],
+    "admin.tokens": [("GET", lambda w: "/admin/tokens", PROGRAMME)],
+    "admin.revoke_token": [
+        (
+            "POST",
+            lambda w: "/admin/tokens/999999/revoke",
+            {**PROGRAMME, "coordinator": 404, "admin": 404},
+        )
+    ],
+    "api.openapi": [("GET", lambda w: "/api/v1/openapi.json", PUBLIC)],
+    "api.rounds": [("GET", lambda w: "/api/v1/rounds", API)],
+    "api.round_detail": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}", API)],
+    "api.scores": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/scores", API)],
+    "api.cohort": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/cohort", API)],
+    "api.questions": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/questions", API)],
+    "api.progress": [
+        ("GET", lambda w: f"/api/v1/progress?from={w.closed_round}&to={w.open_round}", API)
+    ],
+    "api.cities": [("GET", lambda w: "/api/v1/cities", API)],
+    "api.city_detail": [("GET", lambda w: f"/api/v1/cities/{w.city_b}", API)],
+}
+
+
+def test_every_route_has_a_policy(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = endpoints - POLICY.keys()
+    assert not missing, f"routes without an access policy: {sorted(missing)}"
+    assert not POLICY.keys() - endpoints, "policies for routes that no longer exist"
+
+
+def state() -> tuple:
+    """What a refused request must not change."""
+    return (
+        tuple(
+            db.session.scalar(select(func.count()).select_from(m))
+            for m in (Answer, User, City, Round, AuditEvent)
+        ),
+        tuple(db.session.scalars(select(Assessment.status).order_by(Assessment.id))),
+        tuple(db.session.scalars(select(User.active).order_by(User.id))),
+        tuple(db.session.scalars(select(City.active).order_by(City.id))),
+        tuple(db.session.scalars(select(Round.status).order_by(Round.id))),
+    )
+
+
+def refused(expected) -> bool:
+    return expected in (LOGIN, 401, 403, 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, world, role):
+    mismatches = []
+    for checks in POLICY.values():
+        for method, url_for_world, expected_by_role in checks:
+            expected = expected_by_role[role]
+            client = app.test_client()
+            if role != "anonymous":
+                limiter.reset()  # one login per check: stay clear of the login rate limit
+                assert login(client, EMAILS[role], "dmat-demo-2022").status_code == 302
+            url = url_for_world(world)
+            if method == "GET":
+                response = client.get(url)
+                got = response.status_code
+                if expected == LOGIN:
+                    ok = got == 302 and "/login" in response.location
+                else:
+                    ok = got == expected or (expected == OK and got < 400)
+                response.close()
+            else:
+                token = csrf_token(client, "/")
+                before = state()
+                response = client.post(
+                    url, data={"csrf_token": token}, headers={"X-CSRFToken": token}
+                )
+                got = response.status_code
+                db.session.expire_all()
+                if refused(expected):
+                    ok = (
+                        (got == 302 and "/login" in response.location)
+                        if expected == LOGIN
+                        else got == expected
+                    )
+                    ok = ok and state() == before
+                else:
+                    ok = got not in (401, 403, 404) and got < 500
+            if not ok:
+                mismatches.append(f"{method} {url} as {role}: expected {expected}, got {got}")
+    assert not mismatches, "\n".join(mismatches)
