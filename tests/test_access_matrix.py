@@ -1,11 +1,12 @@
-"""Every route, every role, objects of the user's own city and of another: against a policy table.
+"""Every route, every role, objects of the user's own city and of another: a policy table.
 
 A route a role may never use answers 403 whatever its ids; a route a role may use answers 404
-for objects of another city, so ids reveal nothing. A route without an entry in POLICY fails ``test_every_route_has_a_policy``: adding a page means
-deciding who may see it. City A is Sofia, city B Amsterdam (demo data). GET requests must give
-exactly the status of the table; POST requests (with a valid CSRF token and an empty form) from a
-role that is refused must give the refusal and change nothing, and from an allowed role must not
-be refused.
+for objects of another city, so ids reveal nothing. A route without an entry in POLICY fails
+``test_every_route_has_a_policy``: adding a page means deciding who may see it.
+
+City A is Sofia, city B Amsterdam (demo data). GET requests must give exactly the status of the
+table; POST requests (with a valid CSRF token and an empty form) from a refused role must give
+the refusal and change nothing, and from an allowed role must not be refused.
 """
 
 from __future__ import annotations
