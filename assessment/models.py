@@ -9,15 +9,12 @@ an assessment is submitted.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    DateTime,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -28,41 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .columns import UTCDateTime, str_enum, utcnow
 from .extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(db.TypeDecorator):  # type: ignore[name-defined]
-    """Timezone-aware UTC datetimes on both SQLite (which drops the zone) and PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-def _str_enum(enum_class: type[enum.Enum], name: str) -> Enum:
-    """A portable enum: a VARCHAR with a CHECK constraint, storing the values, not the names."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 class Role(enum.StrEnum):
@@ -120,7 +84,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str | None] = mapped_column(String(256))
-    role: Mapped[Role] = mapped_column(_str_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     city_id: Mapped[int | None] = mapped_column(ForeignKey("city.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str | None] = mapped_column(String(8))
@@ -246,7 +210,7 @@ class Round(db.Model):  # type: ignore[name-defined]
         ForeignKey("questionnaire.id", ondelete="RESTRICT")
     )
     status: Mapped[RoundStatus] = mapped_column(
-        _str_enum(RoundStatus, "round_status"), default=RoundStatus.OPEN
+        str_enum(RoundStatus, "round_status"), default=RoundStatus.OPEN
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -272,7 +236,7 @@ class Assessment(db.Model):  # type: ignore[name-defined]
     round_id: Mapped[int] = mapped_column(ForeignKey("assessment_round.id", ondelete="CASCADE"))
     city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="RESTRICT"))
     status: Mapped[AssessmentStatus] = mapped_column(
-        _str_enum(AssessmentStatus, "assessment_status"), default=AssessmentStatus.IN_PROGRESS
+        str_enum(AssessmentStatus, "assessment_status"), default=AssessmentStatus.IN_PROGRESS
     )
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_by_id: Mapped[int | None] = mapped_column(
@@ -322,7 +286,7 @@ class Answer(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"))
-    kind: Mapped[AnswerKind] = mapped_column(_str_enum(AnswerKind, "answer_kind"))
+    kind: Mapped[AnswerKind] = mapped_column(str_enum(AnswerKind, "answer_kind"))
     level: Mapped[int | None] = mapped_column(Integer)  # 1 = lowest, as shown to respondents
     comment: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -379,7 +343,7 @@ class AccountToken(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    purpose: Mapped[TokenPurpose] = mapped_column(_str_enum(TokenPurpose, "token_purpose"))
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose, "token_purpose"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -218,21 +218,17 @@ def cohort_json(results: Iterable[scoring.CityResult], area_keys: Iterable[str])
 
 def progress_json(before: Round, after: Round) -> list[dict]:
     """Rule 8 for every city assessed in both rounds, sorted by city name."""
-    earlier = {s.city.id: s.result for s in round_scores(before)}
-    rows = []
-    for scores in round_scores(after, city_ids=list(earlier)):
-        change = scoring.progress(earlier[scores.city.id], scores.result)
-        rows.append(
-            {
-                "city": scores.city.name,
-                "from": before.name,
-                "to": after.name,
-                "overall": change["overall"],
-                "areas": change["areas"],
-                "questions": change["questions"],
-            }
-        )
-    return rows
+    return [
+        {
+            "city": later.city.name,
+            "from": before.name,
+            "to": after.name,
+            "overall": change["overall"],
+            "areas": change["areas"],
+            "questions": change["questions"],
+        }
+        for _, later, change in progress_pairs(before, after)
+    ]
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .loader import (
+from .definitions import (
     AreaDefinition,
     QuestionDefinition,
     QuestionnaireDefinition,
     QuestionnaireError,
+)
+from .loader import (
     load_questionnaire_bytes,
     load_questionnaire_file,
     load_questionnaire_text,

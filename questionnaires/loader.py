@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .definitions import (
+    AreaDefinition,
+    QuestionDefinition,
+    QuestionnaireDefinition,
+    QuestionnaireError,
+    Text,
+)
 
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT_CHARS = 4_000
@@ -29,55 +36,6 @@ QUESTION_KEYS = {"key", "text", "help", "weight", "allow_na", "levels"}
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
 STANDARD_TAGS = {"str", "int", "float", "bool", "null", "seq", "map"}
-
-Text = dict[str, str]
-"""A text in every language of its questionnaire: language code -> string."""
-
-
-@dataclass(frozen=True)
-class QuestionDefinition:
-    key: str
-    text: Text
-    help: Text | None
-    weight: float
-    allow_na: bool
-    levels: tuple[Text, ...]
-
-
-@dataclass(frozen=True)
-class AreaDefinition:
-    key: str
-    title: Text
-    description: Text | None
-    weight: float
-    questions: tuple[QuestionDefinition, ...]
-
-
-@dataclass(frozen=True)
-class QuestionnaireDefinition:
-    key: str
-    version: int
-    languages: tuple[str, ...]
-    title: Text
-    description: Text | None
-    areas: tuple[AreaDefinition, ...]
-    source: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.key}:{self.version}"
-
-    @property
-    def questions(self) -> list[QuestionDefinition]:
-        return [q for area in self.areas for q in area.questions]
-
-
-class QuestionnaireError(Exception):
-    """A questionnaire that cannot be used; ``problems`` holds every ``file:line: message``."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def load_questionnaire_file(path: str | Path) -> QuestionnaireDefinition:
