@@ -15,6 +15,7 @@ import contextvars
 import functools
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from assessment import create_app
@@ -93,6 +95,25 @@ def empty_all_tables() -> None:
         else:
             for table in tables:
                 connection.execute(table.delete())
+
+
+@pytest.fixture
+def empty_database_url(tmp_path) -> Iterator[str]:
+    """A brand-new database of the kind the suite runs on."""
+    shared = os.environ.get("DMAT_TEST_DATABASE_URL")
+    if not shared or not shared.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+        return
+    name = f"dmat_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(shared).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(shared).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ from sqlalchemy import select
 
 from assessment.extensions import db
 
-from .test_migrations import empty_database_url  # noqa: F401  (a fixture)
-
 
 def snapshot() -> dict:
     """Every row of every table, in id order (leaving out the audit of restores themselves)."""
@@ -35,14 +33,7 @@ def demo_backup(demo, dmat, tmp_path):
     return path, snapshot(), scores
 
 
-def test_round_trip_into_an_empty_database_of_the_other_kind(
-    demo_backup, tmp_path, request, other_app
-):
-    """SQLite -> PostgreSQL in the PostgreSQL pass's other direction, SQLite -> SQLite else."""
-    path, before, scores_before = demo_backup
-    url = request.getfixturevalue("empty_database_url")
-    if db.engine.dialect.name == "postgresql":
-        url = f"sqlite:///{tmp_path / 'restored.sqlite'}"
+def restore_and_compare(other_app, url: str, path, before: dict, scores_before: dict) -> None:
     app, run = other_app(url)
     result = run("restore", str(path))
     assert result.exit_code == 0, result.output
@@ -58,6 +49,33 @@ def test_round_trip_into_an_empty_database_of_the_other_kind(
         second = run("city", "add", "Oslo", "--country", "NO")
         assert second.exit_code == 0, second.output
         db.session.remove()
+
+
+def test_round_trip_from_the_suite_database(demo_backup, tmp_path, other_app, empty_database_url):
+    """PostgreSQL -> SQLite in the PostgreSQL pass, SQLite -> SQLite in the SQLite pass."""
+    path, before, scores_before = demo_backup
+    url = empty_database_url
+    if db.engine.dialect.name == "postgresql":
+        url = f"sqlite:///{tmp_path / 'restored.sqlite'}"
+    restore_and_compare(other_app, url, path, before, scores_before)
+
+
+def test_round_trip_from_sqlite_into_a_fresh_database(tmp_path, other_app, empty_database_url):
+    """SQLite -> PostgreSQL in the PostgreSQL pass (SQLite -> SQLite in the SQLite pass)."""
+    source, run = other_app(f"sqlite:///{tmp_path / 'source.sqlite'}")
+    for args in (("init",), ("demo",), ("backup", str(tmp_path / "source.zip"))):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+    with source.app_context():
+        before = snapshot()
+        scores_before = {
+            name: json.loads(run("scores", "--round", name).output)
+            for name in ("2020 baseline", "2022 follow-up")
+        }
+        db.session.remove()
+    restore_and_compare(
+        other_app, empty_database_url, tmp_path / "source.zip", before, scores_before
+    )
 
 
 def test_restore_refuses_a_database_with_data_unless_replace(demo_backup, dmat):

@@ -1,8 +1,9 @@
 """The real server: answers autosaved over HTTP survive a SIGKILL of the server.
 
-The app runs in a subprocess (``dmat run``) on a SQLite file. Two members of one city answer at
-once from several threads; the server is killed mid-run and started again; every answer it had
-acknowledged must be stored, and each member finds exactly their own answers again.
+The app runs in a subprocess (``dmat run``) on a SQLite file, or on a fresh PostgreSQL database
+in the PostgreSQL pass. Two members of one city answer at once from several threads; the server
+is killed mid-run and started again; every answer it had acknowledged must be stored, the
+database must pass its integrity checks, and each member finds exactly their own answers again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.slow
 
@@ -131,11 +132,11 @@ class Browser:
 
 
 @pytest.fixture
-def server(tmp_path):
-    database = tmp_path / "dmat.sqlite"
+def server(tmp_path, empty_database_url):
+    database = empty_database_url
     env = {
         **os.environ,
-        "DMAT_DATABASE_URL": f"sqlite:///{database}",
+        "DMAT_DATABASE_URL": database,
         "DMAT_SECRET_KEY": "server-test-secret",
         "DMAT_LOG_LEVEL": "WARNING",
     }
@@ -150,19 +151,47 @@ def server(tmp_path):
     running.stop()
 
 
-def question_ids(database: Path) -> list[tuple[int, str]]:
-    with sqlite3.connect(database) as connection:
-        return connection.execute(
-            "SELECT q.id, a.key FROM question q JOIN area a ON a.id = q.area_id ORDER BY q.id"
-        ).fetchall()
+def query(database: str, sql: str) -> list[tuple]:
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
 
 
-def stored(database: Path) -> dict[tuple[str, int], str]:
-    with sqlite3.connect(database) as connection:
-        rows = connection.execute(
-            "SELECT u.email, a.question_id, a.kind, a.level FROM answer a"
-            " JOIN response r ON r.id = a.response_id JOIN user_account u ON u.id = r.respondent_id"
-        ).fetchall()
+def question_ids(database: str) -> list[tuple[int, str]]:
+    return query(
+        database,
+        "SELECT q.id, a.key FROM question q JOIN area a ON a.id = q.area_id ORDER BY q.id",
+    )
+
+
+def integrity_problems(database: str) -> list:
+    """The database's own checks, and the rules its constraints hold, after a crash."""
+    problems = []
+    if database.startswith("sqlite"):
+        problems += [r for r in query(database, "PRAGMA integrity_check") if r != ("ok",)]
+        problems += query(database, "PRAGMA foreign_key_check")
+    problems += query(
+        database,
+        "SELECT response_id, question_id FROM answer GROUP BY response_id, question_id"
+        " HAVING COUNT(*) > 1",
+    )
+    problems += query(
+        database,
+        "SELECT id FROM answer WHERE (kind = 'level') <> (level IS NOT NULL)"
+        " OR response_id NOT IN (SELECT id FROM response)",
+    )
+    return problems
+
+
+def stored(database: str) -> dict[tuple[str, int], str]:
+    rows = query(
+        database,
+        "SELECT u.email, a.question_id, a.kind, a.level FROM answer a"
+        " JOIN response r ON r.id = a.response_id JOIN user_account u ON u.id = r.respondent_id",
+    )
     return {
         (email, qid): str(level) if kind == "level" else kind for email, qid, kind, level in rows
     }
@@ -217,6 +246,7 @@ def test_acknowledged_answers_survive_sigkill(server):
     assert not errors, errors
     assert len(acknowledged) >= 60
 
+    assert integrity_problems(database) == []
     on_disk = stored(database)
     for key, value in acknowledged.items():
         # the one save in flight at the kill may or may not have landed; no other value may
