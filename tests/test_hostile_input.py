@@ -1,0 +1,247 @@
+"""Hostile input everywhere: each gets a clear refusal (never a 500), and nothing stored changes.
+
+Script injection, SQL-looking text, overlong text, NUL characters, wrong encodings, huge files,
+YAML bombs, Python tags and broken spreadsheets, through the real forms and uploads.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from assessment.admin.operations import import_responses
+from assessment.admin.response_files import read_response_file
+from assessment.errors import DmatError
+from assessment.extensions import db
+from assessment.lookups import round_named
+from assessment.models import Answer, City, Question, Questionnaire, Round, User
+
+from .conftest import csrf_token, login
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+SQL = "Robert'); DROP TABLE city; --"
+
+
+def counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Answer, City, User, Questionnaire, Round)
+    )
+
+
+def as_user(client, email: str) -> str:
+    assert login(client, email, "dmat-demo-2022").status_code == 302
+    return csrf_token(client, "/")
+
+
+@pytest.fixture
+def respondent(client, demo):
+    """Sofia's member 1 on the vision page of the open round: (round id, question, token)."""
+    round_ = round_named("2022 follow-up")
+    question = db.session.scalar(select(Question).where(Question.key == "vision_strategy"))
+    as_user(client, "member1@sofia.example")
+    page = client.get(f"/survey/{round_.id}/areas/vision").get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    return round_.id, question.id, token
+
+
+def save(client, round_id, question_id, token, **body):
+    return client.post(
+        f"/survey/{round_id}/answer",
+        json={"question": question_id, **body},
+        headers={"X-CSRFToken": token},
+    )
+
+
+def test_script_in_a_comment_is_stored_as_text_and_shown_escaped(client, respondent):
+    round_id, question_id, token = respondent
+    assert save(client, round_id, question_id, token, answer="3", comment=XSS).status_code == 200
+    assert db.session.scalar(select(Answer.comment).where(Answer.comment == XSS)) == XSS
+    page = client.get(f"/survey/{round_id}/areas/vision").get_data(as_text=True)
+    assert "<script>alert" not in page and "onerror=alert(1)>" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"answer": "3", "comment": "x" * 4001}, "comment_too_long"),
+        ({"answer": "3", "comment": "before\x00after"}, "nul_character"),
+        ({"answer": "3\x00"}, "nul_character"),
+        ({"answer": SQL}, "not_a_level"),
+        ({"answer": "99"}, "not_a_level"),
+        ({"answer": ["3"]}, "not_a_level"),
+        ({"answer": "3", "comment": 42}, "bad_comment"),
+    ],
+)
+def test_bad_autosaves_are_refused_and_change_nothing(client, respondent, body, code):
+    round_id, question_id, token = respondent
+    before = counts()
+    response = save(client, round_id, question_id, token, **body)
+    assert response.status_code == 400
+    assert response.get_json()["code"] == code
+    assert response.get_json()["error"]
+    assert counts() == before
+
+
+def test_nul_in_a_form_field_is_refused_with_the_field_name(client):
+    token = csrf_token(client)
+    response = client.post(
+        "/login", data={"email": "a\x00@b.example", "password": "x" * 12, "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert "“email” contains a NUL character" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", [XSS[:100], SQL])
+def test_city_names_with_markup_or_sql_are_only_text(client, demo, name):
+    token = as_user(client, "coordinator@dmat.example")
+    response = client.post(
+        "/admin/cities", data={"name": name, "country": "BG", "csrf_token": token}
+    )
+    assert response.status_code in (200, 302)
+    assert db.session.scalar(select(City).where(City.name == " ".join(name.split()))) is not None
+    assert db.session.scalar(select(func.count()).select_from(City)) == 22  # the table is there
+    page = client.get("/admin/cities").get_data(as_text=True)
+    assert "<script>alert" not in page
+
+
+def test_overlong_and_control_character_names_are_refused(client, demo):
+    token = as_user(client, "coordinator@dmat.example")
+    before = counts()
+    for name in ("x" * 500, "bad\x07name"):
+        response = client.post(
+            "/admin/cities", data={"name": name, "country": "BG", "csrf_token": token}
+        )
+        assert response.status_code in (200, 400)
+        assert response.status_code != 500
+    assert counts() == before
+
+
+def upload(client, path: str, token: str, data: bytes, filename: str, **extra):
+    return client.post(
+        path,
+        data={"csrf_token": token, "file": (io.BytesIO(data), filename), **extra},
+        content_type="multipart/form-data",
+    )
+
+
+BOMB = (
+    b"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+    b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (BOMB, "anchors and aliases"),
+        (b"key: !!python/object/apply:os.system ['touch /tmp/owned']\n", "not allowed"),
+        ("title: caf\xe9\n".encode("latin-1"), "not UTF-8"),
+        (b"key: x\x00\n", "NUL"),
+        (b"[unclosed", "not valid YAML"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "not UTF-8"),
+    ],
+)
+def test_hostile_questionnaire_uploads(client, demo, data, message):
+    token = as_user(client, "coordinator@dmat.example")
+    before = counts()
+    response = upload(client, "/admin/questionnaires", token, data, "q.yaml", check="1")
+    assert response.status_code in (200, 400)
+    assert message in response.get_data(as_text=True)
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"PK\x03\x04" + b"\x00" * 200, "broken.xlsx", "not a readable XLSX workbook"),
+        (b"PK\x03\x04garbage", "r.xlsx", "not a readable XLSX workbook"),
+        (
+            "city,respondent,question,answer\nC\xf3rdoba,a@b.example,vision_strategy,1\n".encode(
+                "latin-1"
+            ),
+            "r.csv",
+            "not UTF-8",
+        ),
+        (
+            b"city,respondent,question,answer\nSofia,a@b.example,vision_strategy,1\x00\n",
+            "r.csv",
+            "NUL",
+        ),
+        (b"\xff\xfe" + "city,respondent".encode("utf-16-le"), "r.csv", "not UTF-8"),
+        (
+            f"city,respondent,question,answer\nSofia,x@sofia.example,vision_strategy,{SQL}\n".encode(),
+            "r.csv",
+            "must be a level",
+        ),
+    ],
+)
+def test_hostile_response_uploads(client, demo, data, filename, message):
+    token = as_user(client, "coordinator@dmat.example")
+    round_id = round_named("2022 follow-up").id
+    before = counts()
+    response = upload(client, f"/admin/rounds/{round_id}/import", token, data, filename)
+    assert response.status_code in (200, 400)
+    assert message in response.get_data(as_text=True)
+    assert counts() == before
+
+
+def test_huge_upload_is_refused_before_it_is_read(client, demo, app):
+    token = as_user(client, "coordinator@dmat.example")
+    round_id = round_named("2022 follow-up").id
+    boundary = "dmatboundary"
+    huge = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\ncity,respondent,question,answer\n"
+    ).encode() + b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    before = counts()
+    response = client.post(  # a raw body: the test client would spool a huge file to disk
+        f"/admin/rounds/{round_id}/import",
+        data=huge,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 413
+    assert "The file is larger than the server accepts." in response.get_data(as_text=True)
+    assert counts() == before
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.sampled_from(
+                    ["Sofia", "vision_strategy", "3", "dont_know", "a@sofia.example", "", '"', "\n"]
+                ),
+                st.text(max_size=12),
+            ),
+            max_size=6,
+        ),
+        max_size=6,
+    )
+)
+def test_any_csv_is_imported_or_refused_with_located_problems(demo, tmp_path, rows):
+    text = "city,respondent,question,answer,comment\n" + "\n".join(",".join(r) for r in rows)
+    round_ = round_named("2022 follow-up")
+    before = counts()
+    try:
+        parsed = read_response_file(text.encode("utf-8", "surrogatepass"), "f.csv")
+        import_responses(round_, parsed, "f.csv")
+    except DmatError as error:
+        db.session.rollback()
+        assert error.message
+        assert all(re.match(r"^f\.csv:\d+: \S", p) for p in error.problems), error.problems
+        assert counts() == before
+    except UnicodeEncodeError:
+        pass  # lone surrogates cannot even be written to a file
+    else:
+        db.session.rollback()
