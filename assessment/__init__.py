@@ -56,9 +56,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from . import models  # noqa: F401  (the user loader needs the tables registered)
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
+    from .pdf.views import bp as pdf_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(pdf_bp)
 
     from .presentation import register_filters
 

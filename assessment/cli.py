@@ -288,6 +288,12 @@ def user_create(email: str, role: str, city_name: str | None, name: str, passwor
     click.echo(f"User {user.email} ({user.role}{where}) created.")
 
 
+from reports.commands import report_command, reports_command  # noqa: E402  (needs ``cli``'s imports)
+
+cli.add_command(report_command)
+cli.add_command(reports_command)
+
+
 def main() -> None:  # pragma: no cover - the console script entry point
     cli.main(prog_name="dmat")
 

@@ -189,7 +189,10 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
     series = [(_("%(city)s, %(round)s", city=city.name, round=round_.name), area_scores(result))]
     if before_result is not None:
         series.append(
-            (_("%(city)s, %(round)s", city=city.name, round=before.name), area_scores(before_result))
+            (
+                _("%(city)s, %(round)s", city=city.name, round=before.name),
+                area_scores(before_result),
+            )
         )
     median_series = None
     if cohort is not None:

@@ -60,7 +60,9 @@ def signed(change: float | None) -> str:
 def page_counter() -> Markup:
     """'page X of Y' as CSS ``content``, from the translated sentence."""
     marker = "\x00"
-    label = _("Page %(page)s of %(pages)s", page=f"{marker}page{marker}", pages=f"{marker}pages{marker}")
+    label = _(
+        "Page %(page)s of %(pages)s", page=f"{marker}page{marker}", pages=f"{marker}pages{marker}"
+    )
     parts = []
     for piece in re.split(f"({marker}pages?{marker})", label):
         if piece.startswith(marker):

@@ -210,9 +210,7 @@ def _series(
             )
     for p in points:
         if p is not None:
-            svg.add(
-                f'<circle cx="{_fmt(p[0])}" cy="{_fmt(p[1])}" r="2.4" fill="{series.colour}"/>'
-            )
+            svg.add(f'<circle cx="{_fmt(p[0])}" cy="{_fmt(p[1])}" r="2.4" fill="{series.colour}"/>')
 
 
 def _runs(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:

@@ -11,8 +11,16 @@ from assessment.results import question_spreads, round_scores
 
 @pytest.mark.parametrize(
     ("score", "levels", "level"),
-    [(0.0, 5, 1), (24.9, 5, 1), (25.0, 5, 2), (60.000000000001, 6, 4), (59.99, 6, 3),
-     (100.0, 5, 5), (50.0, 2, 1), (100.0, 2, 2)],
+    [
+        (0.0, 5, 1),
+        (24.9, 5, 1),
+        (25.0, 5, 2),
+        (60.000000000001, 6, 4),
+        (59.99, 6, 3),
+        (100.0, 5, 5),
+        (50.0, 2, 1),
+        (100.0, 2, 2),
+    ],
 )
 def test_reached_level(score, levels, level):
     assert reached_level(score, levels) == level
