@@ -70,8 +70,10 @@ def assess(
     db.session.flush()
     for number in range(respondents):
         user = db.session.scalar(
-            select(User).where(User.email == f"member{number}@city{city.id}.test")
-        ) or User(email=f"member{number}@city{city.id}.test", role=Role.RESPONDENT, city_id=city.id)
+            select(User).where(User.email == f"member{number}@city{city.id}.example")
+        ) or User(
+            email=f"member{number}@city{city.id}.example", role=Role.RESPONDENT, city_id=city.id
+        )
         response = Response(assessment=assessment, respondent=user)
         db.session.add(response)
         for area in round_.questionnaire.areas:
@@ -329,3 +331,44 @@ def test_reports_command(app, dmat, make_city, make_round, tmp_path):
     assert result.exit_code == 1 and "no round named 'Nope'" in result.output
     result = dmat("reports", "--round", "Spring", "-o", str(folder / names[0]))
     assert result.exit_code == 1 and "is a file, not a folder" in result.output
+
+
+def test_reports_command_uses_a_process_pool(tmp_path):
+    """On a database the workers can reach, both cores render, each worker with its own app."""
+    from flask.cli import ScriptInfo
+
+    from assessment import create_app
+    from assessment.admin.operations import import_questionnaire
+    from assessment.cli import cli
+    from assessment.models import Round
+    from config import TestConfig
+    from questionnaires import BUNDLED_QUESTIONNAIRE, load_questionnaire_file
+
+    class FileConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'pool.sqlite'}"
+        REPORT_CACHE_DIR = str(tmp_path / "cache")
+
+    pool_app = create_app(FileConfig)
+    with pool_app.app_context():
+        db.create_all()
+        questionnaire, _ = import_questionnaire(load_questionnaire_file(BUNDLED_QUESTIONNAIRE))
+        round_ = Round(name="Spring", questionnaire=questionnaire)
+        db.session.add(round_)
+        db.session.commit()
+        for name in ("Ruse", "Varna", "Burgas"):
+            city = City(name=name, country="BG")
+            db.session.add(city)
+            db.session.commit()
+            assess(round_, city)
+        folder = tmp_path / "out"
+        result = pool_app.test_cli_runner().invoke(
+            cli,
+            ["reports", "--round", "Spring", "-o", str(folder), "--jobs", "2"],
+            obj=ScriptInfo(create_app=lambda: pool_app),
+        )
+        assert result.exit_code == 0, result.output
+        assert "3 of 3 reports written" in result.output and "(2 workers" in result.output
+        assert len(list(folder.glob("dmat-*-spring-en.pdf"))) == 3
+        assert "Burgas" in pdf_text((folder / "dmat-burgas-spring-en.pdf").read_bytes())[0]
+        db.session.remove()
+        db.engine.dispose()
