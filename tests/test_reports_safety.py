@@ -1,4 +1,4 @@
-"""User text in a report can neither read a local file nor open a connection, and shows literally."""
+"""User text in a report neither reads a local file nor opens a connection; it shows literally."""
 
 from __future__ import annotations
 
