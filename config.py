@@ -68,5 +68,5 @@ class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-secret"
-    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL") or "sqlite://"  # empty: SQLite too
     WTF_CSRF_ENABLED = True
