@@ -118,7 +118,9 @@ def main() -> None:
     ratio_wall, ratio_cpu = city_wall / bare_wall, city_cpu / bare_cpu
     batch = statistics.median(batch_times)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"machine: {os.cpu_count()} cores, load average {load:.2f} (other work slows the figures)")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load:.2f} (other work slows the figures)"
+    )
     print(
         f"city report ({args.city}, {args.lang}, warm, uncached), median of {args.runs}: "
         f"{city_wall:.3f} s wall, {city_cpu:.3f} s CPU  [target < {TARGET_CITY_SECONDS} s]"
