@@ -101,6 +101,12 @@ def _start_worker(settings: dict) -> None:
     from assessment import create_app
     from config import Config
 
+    # a forked worker inherits the caller's pooled connections: leave them alone (SQLAlchemy's
+    # advice for os.fork), the worker's own app opens its own
+    with contextlib.suppress(RuntimeError):
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
     app = create_app(type("BatchConfig", (Config,), settings))
     _worker_context = app.app_context()
     _worker_context.push()
@@ -121,7 +127,6 @@ def run_jobs(jobs: list[Job], workers: int) -> Iterator[Outcome]:
         for job in jobs:
             yield render_job(job)
         return
-    db.engine.dispose()  # no pooled connection may be shared with the forked workers
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(
         max_workers=workers,
