@@ -74,6 +74,13 @@ def render_job(job: Job) -> Outcome:
         db.session.remove()
 
 
+def warm_up() -> None:
+    """Load the fonts once here, so that forked workers start with them loaded."""
+    from .render import html_to_pdf
+
+    html_to_pdf('<html lang="en"><title>-</title><p style="font-family: DejaVu Sans">-</p>')
+
+
 def in_memory_database(app: Flask) -> bool:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     return uri in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in uri
@@ -128,6 +135,8 @@ def run_jobs(jobs: list[Job], workers: int) -> Iterator[Outcome]:
             yield render_job(job)
         return
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    if method == "fork":
+        warm_up()
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=get_context(method),
