@@ -67,6 +67,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .compare.views import bp as compare_bp
     from .main.views import bp as main_bp
+    from .pdf.views import bp as pdf_bp
     from .survey.views import bp as survey_bp
 
     app.register_blueprint(main_bp)
@@ -75,6 +76,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(compare_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(pdf_bp)
     app.register_blueprint(audit_bp)
 
     from .presentation import register_filters

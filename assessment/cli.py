@@ -339,6 +339,12 @@ cli.add_command(export_command)
 cli.add_command(token_group)
 
 
+from reports.commands import report_command, reports_command  # noqa: E402  (needs ``cli``'s imports)
+
+cli.add_command(report_command)
+cli.add_command(reports_command)
+
+
 def main() -> None:  # pragma: no cover - the console script entry point
     cli.main(prog_name="dmat")
 

@@ -62,6 +62,7 @@ LEADER_OWN_MEMBER = {
 LEADER_OTHER_MEMBER = {**LEADER_OWN_MEMBER, "leader": 404}
 REOPEN = {"anonymous": LOGIN, "respondent": 403, "leader": 403, "coordinator": OK, "admin": OK}
 INVALID_LINK = dict.fromkeys(ROLES, 410)
+REPORTS = {**PROGRAMME, "leader": 200}
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,16 @@ POLICY = {
             {**PROGRAMME, "coordinator": 404, "admin": 404},
         )
     ],
+    "pdf.index": [("GET", lambda w: "/reports/", REPORTS)],
+    "pdf.city_pdf": [
+        ("GET", lambda w: f"/reports/{w.closed_round}/cities/{w.city_a}.pdf", REPORTS),
+        (
+            "GET",
+            lambda w: f"/reports/{w.closed_round}/cities/{w.city_b}.pdf",
+            {**REPORTS, "leader": 404},
+        ),
+    ],
+    "pdf.cohort_pdf": [("GET", lambda w: f"/reports/{w.closed_round}/cohort.pdf", PROGRAMME)],
     "api.openapi": [("GET", lambda w: "/api/v1/openapi.json", PUBLIC)],
     "api.rounds": [("GET", lambda w: "/api/v1/rounds", API)],
     "api.round_detail": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}", API)],

@@ -1,0 +1,1 @@
+"""Downloads of the PDF reports: a city's report and the cohort report, in the user's language."""

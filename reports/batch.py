@@ -1,0 +1,164 @@
+"""Every city's report of a round into a folder, on all cores.
+
+Each worker process builds its own app (from the caller's configuration) and renders whole
+reports; WeasyPrint is CPU-bound, so processes, not threads, keep both cores busy. An in-memory
+SQLite database cannot be shared between processes, so that case renders in this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from assessment.extensions import db
+from assessment.models import City, Round
+
+
+@dataclass(frozen=True)
+class Job:
+    round_id: int
+    city_id: int
+    city_name: str
+    language: str
+    folder: str
+    use_cache: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    path: str | None
+    seconds: float
+    cached: bool
+    error: str | None = None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file, so no half-written PDF is ever left."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def render_job(job: Job) -> Outcome:
+    """One report into ``job.folder``; errors are returned, not raised, so the batch goes on."""
+    from .render import city_report
+
+    started = time.perf_counter()
+    try:
+        round_ = db.session.get(Round, job.round_id)
+        city = db.session.get(City, job.city_id)
+        report = city_report(round_, city, job.language, use_cache=job.use_cache)
+        path = Path(job.folder) / report.filename
+        write_atomically(path, report.pdf)
+        return Outcome(job, str(path), time.perf_counter() - started, report.cached)
+    except Exception as error:  # one failing city must not stop the others
+        return Outcome(job, None, time.perf_counter() - started, False, f"{error}")
+    finally:
+        db.session.remove()
+
+
+def warm_up() -> None:
+    """Load the fonts once here, so that forked workers start with them loaded."""
+    from .render import html_to_pdf
+
+    html_to_pdf('<html lang="en"><title>-</title><p style="font-family: DejaVu Sans">-</p>')
+
+
+def in_memory_database(app: Flask) -> bool:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    return uri in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in uri
+
+
+def picklable_config(app: Flask) -> dict:
+    """The app's settings that can be sent to a worker process."""
+    settings = {}
+    for key, value in app.config.items():
+        if key.isupper():
+            try:
+                pickle.dumps(value)
+            except Exception:  # e.g. objects bound to this process; the worker's defaults apply
+                continue
+            settings[key] = value
+    return settings
+
+
+_worker_context = None
+
+
+def _start_worker(settings: dict) -> None:
+    """In each worker: a fresh app with the caller's settings, and its context kept open."""
+    global _worker_context
+    from assessment import create_app
+    from config import Config
+
+    # a forked worker inherits the caller's pooled connections: leave them alone (SQLAlchemy's
+    # advice for os.fork), the worker's own app opens its own
+    with contextlib.suppress(RuntimeError):
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
+    app = create_app(type("BatchConfig", (Config,), settings))
+    _worker_context = app.app_context()
+    _worker_context.push()
+
+
+def effective_workers(jobs: list[Job], workers: int) -> int:
+    """How many processes will render: 1 means this process, without a pool."""
+    if in_memory_database(current_app):
+        return 1
+    return max(1, min(workers, len(jobs)))
+
+
+def run_jobs(jobs: list[Job], workers: int) -> Iterator[Outcome]:
+    """Outcomes as they finish, from ``effective_workers`` processes."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    workers = effective_workers(jobs, workers)
+    if workers == 1:
+        for job in jobs:
+            yield render_job(job)
+        return
+    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    if method == "fork":
+        warm_up()
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context(method),
+        initializer=_start_worker,
+        initargs=(picklable_config(app),),
+    ) as pool:
+        futures = [pool.submit(render_job, job) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def city_jobs(
+    round_: Round, languages: list[str], folder: Path, use_cache: bool = True
+) -> list[Job]:
+    """One job per city with an assessment in the round and per language, by city name."""
+    cities = sorted((a.city for a in round_.assessments), key=lambda c: c.name.lower())
+    return [
+        Job(round_.id, city.id, city.name, language, str(folder), use_cache)
+        for city in cities
+        for language in languages
+    ]
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)

@@ -1,0 +1,231 @@
+"""What a city report shows, gathered from the read side (``results``, ``insights``) only.
+
+Every figure comes from ``assessment.results`` and ``assessment.insights``, the same functions that
+feed the pages and ``dmat scores``; the templates format them with the ``presentation`` filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from assessment.charts import radar_chart
+from assessment.extensions import db
+from assessment.insights import (
+    QuestionFinding,
+    areas_by_score,
+    next_steps,
+    strongest_questions,
+    weakest_questions,
+)
+from assessment.models import (
+    Answer,
+    Area,
+    Assessment,
+    City,
+    Question,
+    Questionnaire,
+    Response,
+    Round,
+)
+from assessment.results import (
+    CityScores,
+    QuestionSpread,
+    cohort_json,
+    question_spreads,
+    round_scores,
+)
+from assessment.scoring import AreaResult, CityResult
+from questionnaires import localized
+
+from .svg_radar import render_radar
+
+COHORT_MINIMUM = 3  # cohort figures are shown to a city only with at least this many cities
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    question: Question
+    score: float | None
+    spread: QuestionSpread | None
+
+
+@dataclass(frozen=True)
+class AreaSection:
+    area: Area
+    result: AreaResult
+    previous: float | None
+    median: float | None
+    questions: list[QuestionRow]
+    steps: list[QuestionFinding]
+    comments: list[tuple[Question, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DataState:
+    """How many answers there are and when the latest changed: part of the cache key."""
+
+    answers: int
+    latest: datetime | None
+
+
+def previous_round(round_: Round, city: City | None = None) -> Round | None:
+    """The latest earlier round of the same questionnaire key (where ``city`` has an assessment)."""
+    query = (
+        select(Round)
+        .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
+        .where(
+            Questionnaire.key == round_.questionnaire.key,
+            Round.id != round_.id,
+            or_(
+                Round.created_at < round_.created_at,
+                and_(Round.created_at == round_.created_at, Round.id < round_.id),
+            ),
+        )
+        .order_by(Round.created_at.desc(), Round.id.desc())
+        .limit(1)
+    )
+    if city is not None:
+        query = query.join(Assessment, Assessment.round_id == Round.id).where(
+            Assessment.city_id == city.id
+        )
+    return db.session.scalar(query)
+
+
+def data_state(assessment_ids: list[int]) -> DataState:
+    count, latest = db.session.execute(
+        select(func.count(Answer.id), func.max(Answer.updated_at))
+        .join(Response, Answer.response_id == Response.id)
+        .where(Response.assessment_id.in_(assessment_ids))
+    ).one()
+    if isinstance(latest, str):  # SQLite returns the aggregate as text
+        latest = datetime.fromisoformat(latest)
+    return DataState(int(count), latest)
+
+
+def team_comments(assessment: Assessment) -> dict[int, list[tuple[Question, str]]]:
+    """Per area id, the team's comments in questionnaire order (shown only in the city's report)."""
+    rows = db.session.execute(
+        select(Question, Answer.comment)
+        .join(Answer, Answer.question_id == Question.id)
+        .join(Response, Answer.response_id == Response.id)
+        .where(Response.assessment_id == assessment.id, Answer.comment.is_not(None))
+        .order_by(Question.position, Answer.id)
+    ).all()
+    comments: dict[int, list[tuple[Question, str]]] = {}
+    for question, comment in rows:
+        if comment.strip():
+            comments.setdefault(question.area_id, []).append((question, comment.strip()))
+    return comments
+
+
+def area_axes(questionnaire: Questionnaire, language: str) -> list[tuple[str, str]]:
+    return [(area.key, localized(area.title, language)) for area in questionnaire.areas]
+
+
+def area_scores(result: CityResult | None) -> dict[str, float | None]:
+    return {} if result is None else {key: area.score for key, area in result.areas.items()}
+
+
+def strengths_and_gaps(result: CityResult, count: int = 2) -> dict[str, list[str]]:
+    """The strongest and weakest scored areas (never the same area twice) and the unscored."""
+    ordered = areas_by_score(result)
+    scored = [key for key in ordered if result.areas[key].score is not None]
+    strengths = scored[:count]
+    gaps = [key for key in reversed(scored) if key not in strengths][:count]
+    return {
+        "strength_areas": strengths,
+        "gap_areas": gaps,
+        "unscored_areas": [key for key in ordered if result.areas[key].score is None],
+    }
+
+
+def city_report_context(round_: Round, city: City, language: str) -> dict:
+    """Everything the city report template needs; raises LookupError without an assessment."""
+    found = round_scores(round_, [city.id])
+    if not found:
+        raise LookupError(f"{city.name} has no assessment in '{round_.name}'")
+    own: CityScores = found[0]
+    questionnaire = round_.questionnaire
+    result = own.result
+
+    submitted = round_scores(round_, submitted_only=True)
+    cohort_size = len(submitted)
+    cohort = None
+    if cohort_size >= COHORT_MINIMUM:
+        cohort = cohort_json([s.result for s in submitted], [a.key for a in questionnaire.areas])
+
+    before = previous_round(round_, city)
+    before_result = round_scores(before, [city.id])[0].result if before is not None else None
+
+    spreads = question_spreads(own.assessment)
+    comments = team_comments(own.assessment)
+    steps = next_steps(questionnaire, result)
+    sections = []
+    for area in questionnaire.areas:
+        area_result = result.areas[area.key]
+        previous = None
+        if before_result is not None and area.key in before_result.areas:
+            previous = before_result.areas[area.key].score
+        sections.append(
+            AreaSection(
+                area=area,
+                result=area_result,
+                previous=previous,
+                median=cohort[area.key]["median"] if cohort else None,
+                questions=[
+                    QuestionRow(q, area_result.question_scores.get(q.key), spreads.get(q.key))
+                    for q in area.questions
+                ],
+                steps=steps[area.key],
+                comments=comments.get(area.id, []),
+            )
+        )
+
+    axes = area_axes(questionnaire, language)
+    series = [(_("%(city)s, %(round)s", city=city.name, round=round_.name), area_scores(result))]
+    if before_result is not None:
+        series.append(
+            (
+                _("%(city)s, %(round)s", city=city.name, round=before.name),
+                area_scores(before_result),
+            )
+        )
+    median_series = None
+    if cohort is not None:
+        median_series = (
+            _("Median of %(count)d cities", count=cohort_size),
+            {key: cohort[key]["median"] for key, _label in axes},
+        )
+    chart = radar_chart(axes, series, cohort=median_series)
+    radar = render_radar(
+        chart,
+        title=_("Radar chart of the area scores; the figures follow in the table below."),
+        missing_text=_("insufficient data"),
+    )
+    state = data_state([own.assessment.id])
+    return {
+        "kind": "city",
+        "language": language,
+        "round": round_,
+        "city": city,
+        "assessment": own.assessment,
+        "questionnaire": questionnaire,
+        "result": result,
+        "sections": sections,
+        "previous_round": before,
+        "previous_result": before_result,
+        "cohort": cohort,
+        "cohort_size": cohort_size,
+        "cohort_minimum": COHORT_MINIMUM,
+        "radar": radar,
+        "areas": {area.key: area for area in questionnaire.areas},
+        **strengths_and_gaps(result),
+        "strongest": strongest_questions(questionnaire, result, count=3),
+        "weakest": weakest_questions(questionnaire, result, count=3),
+        "data_as_of": own.assessment.submitted_at or state.latest or round_.created_at,
+        "data_state": state,
+    }

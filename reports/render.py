@@ -1,0 +1,163 @@
+"""HTML -> PDF with WeasyPrint, always through the restricted URL fetcher, with a disk cache.
+
+A report is rendered from its finished HTML; the cache key is a hash of that HTML (every figure,
+name and text the report shows, in its language) plus the answers' count and latest change, the
+template version and the WeasyPrint version. Anything a reader could see change gives a new key,
+so a cached PDF is served only while it is still exactly what a fresh render would produce.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import weasyprint
+from flask import current_app, render_template
+from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import gettext as _
+from markupsafe import Markup
+from weasyprint.text.fonts import FontConfiguration
+
+from assessment.models import City, Round
+from assessment.presentation import score_text
+
+from .cache import ReportCache
+from .fetcher import RestrictedURLFetcher
+
+TEMPLATE_VERSION = "1"  # raise when the templates or the rendering options change meaning
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "reports"
+PDF_VARIANT = "pdf/ua-1"
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    pdf: bytes
+    filename: str
+    cached: bool
+
+
+def css_string(text: str) -> Markup:
+    """A quoted CSS string; anything but letters, digits and spaces is escaped as a code point."""
+    escaped = "".join(
+        char if char.isalnum() or char == " " else f"\\{ord(char):x} " for char in text
+    )
+    return Markup(f'"{escaped}"')
+
+
+def signed(change: float | None) -> str:
+    """A change between rounds with its sign and one decimal, or "insufficient data"."""
+    if change is None:
+        return score_text(None)
+    rounded = round(change, 1)
+    if rounded == 0:
+        return "±" + format_decimal(0, format="0.0")
+    return format_decimal(rounded, format="+0.0;-0.0")
+
+
+def page_counter() -> Markup:
+    """'page X of Y' as CSS ``content``, from the translated sentence."""
+    marker = "\x00"
+    label = _(
+        "Page %(page)s of %(pages)s", page=f"{marker}page{marker}", pages=f"{marker}pages{marker}"
+    )
+    parts = []
+    for piece in re.split(f"({marker}pages?{marker})", label):
+        if piece.startswith(marker):
+            parts.append(f"counter({piece.strip(marker)})")
+        elif piece:
+            parts.append(str(css_string(piece)))
+    return Markup(" ".join(parts))
+
+
+def fetcher() -> RestrictedURLFetcher:
+    return RestrictedURLFetcher([current_app.static_folder, TEMPLATES_DIR], timeout=2)
+
+
+@functools.cache
+def font_configuration() -> FontConfiguration:
+    """One per process: building it for every render costs a tenth of a second."""
+    return FontConfiguration()
+
+
+def html_to_pdf(html: str) -> bytes:
+    """The PDF of finished report HTML: tagged PDF/UA-1, resources only via the fetcher."""
+    document = weasyprint.HTML(
+        string=html,
+        base_url=str(Path(current_app.static_folder).resolve()) + "/",
+        url_fetcher=fetcher(),
+    )
+    return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=font_configuration())
+
+
+def render_report_html(template: str, context: dict, language: str) -> str:
+    with force_locale(language):
+        return render_template(
+            template,
+            **context,
+            css_page_counter=page_counter(),
+            css_header=css_string(_("Digital maturity report")),
+            format_date=format_date,
+            signed=signed,
+        )
+
+
+def cache_key(html: str, extra: str = "") -> str:
+    digest = hashlib.sha256()
+    for part in (TEMPLATE_VERSION, weasyprint.__version__, PDF_VARIANT, extra, html):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def report_cache() -> ReportCache | None:
+    folder = current_app.config.get("REPORT_CACHE_DIR")
+    return ReportCache(Path(folder)) if folder else None
+
+
+def render_cached(slot: str, html: str, extra: str, use_cache: bool) -> tuple[bytes, bool]:
+    """The PDF for ``html``: from the cache when this exact report was rendered before."""
+    cache = report_cache() if use_cache else None
+    key = cache_key(html, extra)
+    if cache is not None:
+        found = cache.get(slot, key)
+        if found is not None:
+            return found, True
+    pdf = html_to_pdf(html)
+    if cache is not None:
+        cache.put(slot, key, pdf)
+    return pdf, False
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a name (letters of any script kept, the rest dashes)."""
+    cleaned = re.sub(r"[^\w]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-_")
+    return cleaned[:60] or "report"
+
+
+def city_report(round_: Round, city: City, language: str, use_cache: bool = True) -> RenderedReport:
+    """The city report of ``city`` in ``round_``; LookupError when the city has no assessment."""
+    from .context import city_report_context
+
+    with force_locale(language):
+        context = city_report_context(round_, city, language)
+    html = render_report_html("reports/city.html", context, language)
+    state = context["data_state"]
+    extra = f"city:{round_.id}:{city.id}:{language}:{state.answers}:{state.latest}"
+    pdf, cached = render_cached(f"city-{round_.id}-{city.id}-{language}", html, extra, use_cache)
+    return RenderedReport(pdf, f"dmat-{slug(city.name)}-{slug(round_.name)}-{language}.pdf", cached)
+
+
+def cohort_report(round_: Round, language: str, use_cache: bool = True) -> RenderedReport:
+    """The cohort report of ``round_`` (every city; for the programme team only)."""
+    from .cohort import cohort_report_context
+
+    with force_locale(language):
+        context = cohort_report_context(round_, language)
+    html = render_report_html("reports/cohort.html", context, language)
+    state = context["data_state"]
+    extra = f"cohort:{round_.id}:{language}:{state.answers}:{state.latest}"
+    pdf, cached = render_cached(f"cohort-{round_.id}-{language}", html, extra, use_cache)
+    return RenderedReport(pdf, f"dmat-cohort-{slug(round_.name)}-{language}.pdf", cached)
