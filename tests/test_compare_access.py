@@ -7,8 +7,6 @@ login page (pages) or get a JSON 401 (API); coordinators and admins get in.
 from __future__ import annotations
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 
 from assessment.models import Role, RoundStatus
 from tests.conftest import PASSWORD, csrf_token, login
@@ -107,22 +105,9 @@ def api(w) -> list[str]:
     ]
 
 
-class FreshClient(FlaskClient):
-    """A test client whose every request starts with an empty ``g``, as in production.
-
-    The ``app`` fixture keeps one application context pushed for the whole test, and Flask
-    reuses it for requests, so ``g`` (Flask-Login's current user, the CSRF token, the locale)
-    would otherwise carry over from one request, or one client, to the next.
-    """
-
-    def open(self, *args, **kwargs):
-        for name in list(g):
-            g.pop(name)
-        return super().open(*args, **kwargs)
-
-
-def client_for(app, email: str | None = None, password: str = PASSWORD) -> FreshClient:
-    client = FreshClient(app, app.response_class, use_cookies=True)
+def client_for(app, email: str | None = None, password: str = PASSWORD):
+    """A fresh browser, logged in as ``email`` unless it is None."""
+    client = app.test_client()
     if email is not None:
         response = login(client, email, password)
         assert response.status_code == 302, email
