@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -296,6 +297,8 @@ class Answer(db.Model):  # type: ignore[name-defined]
 
     __table_args__ = (
         UniqueConstraint("response_id", "question_id"),
+        # covers the scoring aggregates: GROUP BY reads only this index, never the table
+        Index("ix_answer_scoring", "response_id", "question_id", "kind", "level"),
         CheckConstraint(
             "(kind = 'level' AND level IS NOT NULL AND level BETWEEN 1 AND 10)"
             " OR (kind <> 'level' AND level IS NULL)",

@@ -73,7 +73,7 @@ class QuestionnaireSpec:
         raise KeyError(key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuestionTally:
     """What a group of respondents said to one question: enough for rules 2 and 3.
 
@@ -197,8 +197,13 @@ def area_score(
     return weighted_sum / weight_total, completeness
 
 
-def score_area(area: AreaSpec, tallies: Mapping[str, QuestionTally]) -> AreaResult:
-    """Rules 2-3 for one area, from the tallies of its questions (missing = nobody answered)."""
+def score_area(
+    area: AreaSpec, tallies: Mapping[str, QuestionTally], agreement: float | None = None
+) -> AreaResult:
+    """Rules 2-3 for one area, from the tallies of its questions (missing = nobody answered).
+
+    ``agreement`` (rule 6) is carried into the result as given.
+    """
     empty = QuestionTally()
     question_scores: dict[str, float | None] = {}
     weighted_sum = weight_total = 0.0
@@ -215,7 +220,7 @@ def score_area(area: AreaSpec, tallies: Mapping[str, QuestionTally]) -> AreaResu
             weighted_sum += score * question.weight
             weight_total += question.weight
     score, completeness = area_score(weighted_sum, weight_total, scored, applicable)
-    return AreaResult(area.key, score, completeness, scored, applicable, None, question_scores)
+    return AreaResult(area.key, score, completeness, scored, applicable, agreement, question_scores)
 
 
 def tally_answers(
@@ -250,18 +255,10 @@ def score_city_from_tallies(
     respondents: int,
 ) -> CityResult:
     """Rules 3, 4 and 6 from per-question tallies and each respondent's own area scores."""
-    areas = {}
-    for area in questionnaire.areas:
-        result = score_area(area, tallies)
-        areas[area.key] = AreaResult(
-            result.key,
-            result.score,
-            result.completeness,
-            result.scored,
-            result.applicable,
-            agreement(own_area_scores.get(area.key, ())),
-            result.question_scores,
-        )
+    areas = {
+        area.key: score_area(area, tallies, agreement(own_area_scores.get(area.key, ())))
+        for area in questionnaire.areas
+    }
     overall = overall_score(questionnaire, {k: a.score for k, a in areas.items()})
     return CityResult(respondents, areas, overall)
 
