@@ -36,6 +36,16 @@ class Tally:
                 self.error_messages[f"{kind}: {error[:120]}"] += 1
 
 
+class Deadline:
+    """When a run ends; it may be set only once every client is ready."""
+
+    def __init__(self, at: float = float("inf")) -> None:
+        self.at = at
+
+    def reached(self) -> bool:
+        return time.monotonic() >= self.at
+
+
 class Session:
     def __init__(self, base: str, tally: Tally) -> None:
         parsed = urllib.parse.urlsplit(base)
@@ -102,9 +112,14 @@ class Respondent:
         self.email = email
         self.random = random.Random(email)
 
-    def run_until(self, stop: float, think: tuple[float, float] | None) -> None:
+    def run_until(
+        self, stop: float, think: tuple[float, float] | None, start: threading.Event | None = None
+    ) -> None:
+        """Log in, wait for ``start`` (when given), then answer until ``stop``."""
         if not self.session.login(self.email):
             return
+        if start is not None:
+            start.wait()
         status, page = self.session.get("/survey/", "survey")
         areas = sorted(set(AREA_LINK.findall(page.decode()))) if page else []
         if not areas:
@@ -113,7 +128,7 @@ class Respondent:
             if round_ids:
                 _, overview = self.session.get(f"/survey/{round_ids[0]}/", "survey")
                 areas = sorted(set(AREA_LINK.findall(overview.decode())))
-        while areas and time.monotonic() < stop:
+        while areas and not stop.reached():
             round_id, area = self.random.choice(areas)
             status, page = self.session.get(f"/survey/{round_id}/areas/{area}", "area page")
             if status != 200:
@@ -124,7 +139,7 @@ class Respondent:
             for question, value in CHOICE.findall(text):
                 choices[question].append(value)
             for question, values in choices.items():
-                if time.monotonic() >= stop:
+                if stop.reached():
                     break
                 value = self.random.choice(values)
                 self.save(round_id, int(question), value, token.group(1) if token else "")

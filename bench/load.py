@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import tempfile
@@ -25,7 +26,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from .client import Respondent, Session, Tally
+from .client import Deadline, Respondent, Session, Tally
 from .servers import VENV_BIN, gunicorn, postgres
 
 
@@ -77,17 +78,20 @@ def report(title: str, tally: Tally, seconds: float) -> None:
 
 
 def realistic_load(base: str, users: int, seconds: float, emails: list[str]) -> Tally:
+    """Users arrive one after another over the first quarter (at most 10 s) of the run."""
     tally = Tally()
-    stop = time.monotonic() + seconds
+    stop = Deadline(time.monotonic() + seconds)
     coordinators = max(1, users // 10)
+    ramp = min(10.0, seconds / 4)
     threads = []
     for index in range(users):
+        delay = ramp * index / users
         if index < coordinators:
             target = coordinator_loop
-            args = (base, "coordinator@dmat.example", stop, tally)
+            args = (base, "coordinator@dmat.example", stop, tally, delay)
         else:
             target = respondent_loop
-            args = (base, emails[index % len(emails)], stop, tally, (0.3, 1.2))
+            args = (base, emails[index % len(emails)], stop, tally, (0.3, 1.2), delay)
         threads.append(threading.Thread(target=target, args=args, daemon=True))
     for thread in threads:
         thread.start()
@@ -96,46 +100,65 @@ def realistic_load(base: str, users: int, seconds: float, emails: list[str]) -> 
     return tally
 
 
-def respondent_loop(base, email, stop, tally, think) -> None:
+def respondent_loop(base, email, stop, tally, think, delay=0.0, start=None) -> None:
+    time.sleep(delay)
     respondent = Respondent(Session(base, tally), email)
-    respondent.run_until(stop, think)
+    respondent.run_until(stop, think, start)
 
 
-def coordinator_loop(base, email, stop, tally) -> None:
+def coordinator_loop(base, email, stop, tally, delay=0.0) -> None:
+    time.sleep(delay)
     session = Session(base, tally)
     session.login(email)
-    while time.monotonic() < stop:
-        session.get("/compare/dashboard", kind="dashboard", missing_ok=True)
+    _, page = session.get("/compare/", "compare")
+    rounds = re.findall(r"/compare/rounds/(\d+)", page.decode()) if page else []
+    while rounds and not stop.reached():
+        session.get(f"/compare/rounds/{rounds[0]}", kind="dashboard")
         time.sleep(2.0)
 
 
 def saturate(base: str, users: int, seconds: float, emails: list[str] | None) -> float:
-    """Requests per second with no think time: autosave when emails are given, else hello."""
+    """Requests per second with no think time: autosave when emails are given, else hello.
+
+    Clients log in first; the clock starts once all of them are ready, so logins don't count.
+    """
     tally = Tally()
-    stop = time.monotonic() + seconds
-    if emails:
-        workers = [
-            threading.Thread(
-                target=respondent_loop, args=(base, emails[i % len(emails)], stop, tally, None)
-            )
-            for i in range(users)
-        ]
-    else:
+    deadline = Deadline()
+    ready = threading.Barrier(users + 1)
+    start = threading.Event()
 
-        def hello():
-            session = Session(base, tally)
-            while time.monotonic() < stop:
-                session.get("/hello", kind="hello")
+    class Gate:  # a respondent logs in, reports ready, then waits for the start
+        @staticmethod
+        def wait() -> None:
+            ready.wait()
+            start.wait()
 
-        workers = [threading.Thread(target=hello) for _ in range(users)]
-    started = time.monotonic()
+    def hello() -> None:
+        session = Session(base, tally)
+        Gate.wait()
+        while not deadline.reached():
+            session.get("/hello", kind="hello")
+
+    def autosave(email: str) -> None:
+        Respondent(Session(base, tally), email).run_until(deadline, None, Gate)
+
+    workers = [
+        threading.Thread(target=autosave, args=(emails[i % len(emails)],), daemon=True)
+        if emails
+        else threading.Thread(target=hello, daemon=True)
+        for i in range(users)
+    ]
     for worker in workers:
         worker.start()
+    ready.wait(timeout=120)
+    kind = "autosave" if emails else "hello"
+    counted = len(tally.latencies[kind])
+    started = time.monotonic()
+    deadline.at = started + seconds
+    start.set()
     for worker in workers:
         worker.join(seconds + 60)
-    elapsed = time.monotonic() - started
-    kind = "autosave" if emails else "hello"
-    return len(tally.latencies[kind]) / elapsed
+    return (len(tally.latencies[kind]) - counted) / (time.monotonic() - started)
 
 
 def run_database(kind: str, args) -> dict:

@@ -178,6 +178,9 @@ def save_answer(round_id: int):
             choice = operations.save_answer(
                 round_, current_user, question, data.get("answer"), data.get("comment", UNCHANGED)
             )
+            # read before the commit, while everything is still loaded; the reply waits for it
+            progress = response_progress(round_.questionnaire, own(round_))
+            area_key = question.area.key
             db.session.commit()
             break
         except AnswerRefused as refused:
@@ -190,13 +193,12 @@ def save_answer(round_id: int):
         except OperationalError:  # the database is busy or away: the page retries later
             db.session.rollback()
             return json_error(503, "busy", _("The server is busy; retrying."))
-    progress = response_progress(round_.questionnaire, own(round_))
     return jsonify(
         {
             "ok": True,
-            "question": question.id,
+            "question": question_id,
             "answer": None if choice is None else (choice.level or choice.kind.value),
-            "progress": progress.as_json(question.area.key),
+            "progress": progress.as_json(area_key),
         }
     )
 
