@@ -152,7 +152,11 @@ def register_error_pages(app: Flask) -> None:
 def too_many_requests(error):
     """Rate limits: say plainly what happened and when to try again, as JSON for scripts."""
     message = _l("Too many attempts. Please wait a minute, then try again.")
-    if request.path.startswith("/api/") or request.is_json:
+    if request.path.startswith("/api/"):
+        from .api.views import error  # the API's own error shape, as its OpenAPI document says
+
+        response = error(429, str(message))
+    elif request.is_json:
         response = jsonify({"ok": False, "code": "rate_limited", "error": str(message)})
     else:
         title = _l("Too many attempts")

@@ -54,7 +54,11 @@ def refuse_nul_characters():
     message = _l(
         "The field “%(field)s” contains a NUL character, which is not allowed.", field=found
     )
-    if request.is_json or request.path.startswith("/api/"):
+    if request.path.startswith("/api/"):
+        from .api.views import error  # the API's own error shape, as its OpenAPI document says
+
+        return error(400, str(message))
+    if request.is_json:
         return jsonify({"ok": False, "code": "nul_character", "error": str(message)}), 400
     page = render_template("error.html", status=400, title=_l("Bad request"), message=message)
     return page, 400
