@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -21,6 +20,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from assessment.extensions import db
+from assessment.files import write_atomically
 from assessment.models import City, Round
 
 
@@ -41,19 +41,6 @@ class Outcome:
     seconds: float
     cached: bool
     error: str | None = None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file, so no half-written PDF is ever left."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def render_job(job: Job) -> Outcome:

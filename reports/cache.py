@@ -8,10 +8,11 @@ temporary name and renamed, so a reader never sees half a PDF, even with several
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from assessment.errors import DmatError
+from assessment.files import write_atomically
 
 SLOT = re.compile(r"^[a-z]+(-[0-9]+)+-[a-z]{2}$")
 KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -37,11 +38,8 @@ class ReportCache:
         target = self.path(slot, key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".pdf")
-            with os.fdopen(handle, "wb") as file:
-                file.write(pdf)
-            os.replace(temporary, target)
-        except OSError:
+            write_atomically(target, pdf)
+        except (OSError, DmatError):
             return
         for old in self.folder.glob(f"{slot}.*.pdf"):
             if old != target:

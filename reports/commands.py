@@ -13,9 +13,10 @@ import click
 from flask.cli import with_appcontext
 
 from assessment.errors import DmatError
+from assessment.files import write_atomically
 from assessment.lookups import city_named, round_named
 
-from .batch import city_jobs, default_workers, effective_workers, run_jobs, write_atomically
+from .batch import city_jobs, default_workers, effective_workers, run_jobs
 
 LANGUAGES = ("en", "bg")
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from ..audit.operations import record
-from ..errors import DmatError
 from ..extensions import db
+from ..files import write_atomically
 from ..lookups import round_named
 from .exports import FORMATS, export_bytes
 
@@ -33,21 +31,3 @@ def export_command(round_name: str, fmt: str, output: str) -> None:
     record("data_exported", f"Round '{round_.name}' exported as {fmt} to {output}", round_=round_)
     db.session.commit()
     click.echo(f"Exported '{round_.name}' as {fmt} to {output} ({len(data)} bytes).")
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written file."""
-    if path.is_dir():
-        raise DmatError(f"{path}: is a directory; give a file name")
-    if not path.parent.is_dir():
-        raise DmatError(f"{path.parent}: no such directory")
-    temporary = None
-    try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except OSError as error:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-        raise DmatError(f"{path}: cannot be written ({error.strerror})") from None
