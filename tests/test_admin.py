@@ -220,7 +220,7 @@ def test_add_a_user_with_field_messages(app, coordinator, make_city):
         "/admin/users/new",
         {"email": "not-an-email", "role": "respondent", "city": "0", "password": "short"},
     ).get_data(as_text=True)
-    assert "This is not an e-mail address." in page
+    assert "Please give an e-mail address such as name@city.example." in page
     assert "At least 10 characters." in page
     assert "A respondent or leader belongs to a city: choose one." in page
     response = post(

@@ -8,12 +8,18 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..extensions import db
 from ..lookups import user_with_email
 from ..models import City, Role, Round
-from .operations import MAX_NAME_CHARS, MIN_PASSWORD_CHARS
+from .operations import EMAIL, MAX_NAME_CHARS, MIN_PASSWORD_CHARS
+
+# WTForms' Email() needs the optional email_validator package; the pattern the CLI and the
+# operations check is the one rule for what an address looks like, on every form.
+email_address = Regexp(
+    EMAIL, message=_l("Please give an e-mail address such as name@city.example.")
+)
 
 try:  # WTForms 3.3 wants SelectChoice objects; older versions take (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -138,7 +144,7 @@ class UserCreateForm(UserEditForm):
         _l("E-mail"),
         validators=[
             DataRequired(_l("Give an e-mail address.")),
-            Email(_l("This is not an e-mail address.")),
+            email_address,
             Length(max=254),
         ],
     )

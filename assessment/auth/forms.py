@@ -5,22 +5,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..admin.operations import EMAIL, MAX_NAME_CHARS, MIN_PASSWORD_CHARS
+from ..admin.forms import email_address
+from ..admin.operations import MAX_NAME_CHARS, MIN_PASSWORD_CHARS
 
 
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-# WTForms' Email() needs the email_validator package; the pattern the CLI uses is enough here
-Email = Regexp(EMAIL, message=_l("Please give an e-mail address such as name@city.example."))
-
-
 class LoginForm(FlaskForm):
     email = EmailField(
-        _l("E-mail"), validators=[DataRequired(), Email, Length(max=254)], filters=[_strip]
+        _l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)], filters=[_strip]
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     remember = BooleanField(_l("Keep me logged in on this device"))
@@ -62,7 +59,7 @@ class ResetPasswordForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
-        _l("E-mail"), validators=[DataRequired(), Email, Length(max=254)], filters=[_strip]
+        _l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)], filters=[_strip]
     )
     submit = SubmitField(_l("Send me a link"))
 
@@ -70,7 +67,7 @@ class ForgotPasswordForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField(
         _l("E-mail of the new member"),
-        validators=[DataRequired(), Email, Length(max=254)],
+        validators=[DataRequired(), email_address, Length(max=254)],
         filters=[_strip],
     )
     name = StringField(_l("Name (optional)"), validators=[Length(max=MAX_NAME_CHARS)])
