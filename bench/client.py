@@ -112,39 +112,67 @@ class Respondent:
         self.email = email
         self.random = random.Random(email)
 
-    def run_until(
-        self, stop: float, think: tuple[float, float] | None, start: threading.Event | None = None
-    ) -> None:
-        """Log in, wait for ``start`` (when given), then answer until ``stop``."""
-        if not self.session.login(self.email):
-            return
-        if start is not None:
-            start.wait()
-        status, page = self.session.get("/survey/", "survey")
+    def areas(self) -> list[tuple[str, str]]:
+        """(round id, area key) of every area page the user can answer."""
+        _, page = self.session.get("/survey/", "survey")
         areas = sorted(set(AREA_LINK.findall(page.decode()))) if page else []
         if not areas:
-            _, page = self.session.get("/survey/", "survey")
             round_ids = re.findall(r"/survey/(\d+)/", page.decode()) if page else []
             if round_ids:
                 _, overview = self.session.get(f"/survey/{round_ids[0]}/", "survey")
                 areas = sorted(set(AREA_LINK.findall(overview.decode())))
+        return areas
+
+    def open_area(self, round_id: str, area: str):
+        """The page's CSRF token and the choices of each of its questions, or None."""
+        status, page = self.session.get(f"/survey/{round_id}/areas/{area}", "area page")
+        if status != 200:
+            return None
+        text = page.decode()
+        token = CSRF_META.search(text)
+        choices: dict[int, list[str]] = defaultdict(list)
+        for question, value in CHOICE.findall(text):
+            choices[int(question)].append(value)
+        return (token.group(1) if token else ""), choices
+
+    def run_until(self, stop: Deadline, think: tuple[float, float], start=None) -> None:
+        """Log in, wait for ``start`` (when given), then open area pages in turn and answer
+        each of their questions, thinking a while before each answer, until ``stop``."""
+        if not self.session.login(self.email):
+            return
+        if start is not None:
+            start.wait()
+        areas = self.areas()
         while areas and not stop.reached():
             round_id, area = self.random.choice(areas)
-            status, page = self.session.get(f"/survey/{round_id}/areas/{area}", "area page")
-            if status != 200:
+            opened = self.open_area(round_id, area)
+            if opened is None:
                 continue
-            text = page.decode()
-            token = CSRF_META.search(text)
-            choices: dict[str, list[str]] = defaultdict(list)
-            for question, value in CHOICE.findall(text):
-                choices[question].append(value)
+            token, choices = opened
             for question, values in choices.items():
                 if stop.reached():
                     break
-                value = self.random.choice(values)
-                self.save(round_id, int(question), value, token.group(1) if token else "")
-                if think:
-                    time.sleep(self.random.uniform(*think))
+                self.save(round_id, question, self.random.choice(values), token)
+                time.sleep(self.random.uniform(*think))
+
+    def save_only(self, stop: Deadline, start) -> None:
+        """Saturation: open one area page, wait for ``start``, then save answers to its
+        questions back to back until ``stop``; only the autosave route is exercised."""
+        if not self.session.login(self.email):
+            return
+        areas = self.areas()
+        round_id, area = self.random.choice(areas) if areas else ("", "")
+        opened = self.open_area(round_id, area) if areas else None
+        start.wait()
+        if opened is None:
+            return
+        token, choices = opened
+        questions = sorted(choices)
+        turn = 0
+        while not stop.reached():
+            question = questions[turn % len(questions)]
+            self.save(round_id, question, self.random.choice(choices[question]), token)
+            turn += 1
 
     def save(self, round_id: str, question: int, value: str, token: str) -> None:
         body = json.dumps({"question": question, "answer": value}).encode()

@@ -143,7 +143,7 @@ def saturate(base: str, users: int, seconds: float, emails: list[str] | None) ->
             session.get("/hello", kind="hello")
 
     def autosave(email: str) -> None:
-        Respondent(Session(base, tally), email).run_until(deadline, None, Gate)
+        Respondent(Session(base, tally), email).save_only(deadline, Gate)
 
     workers = [
         threading.Thread(target=autosave, args=(emails[i % len(emails)],), daemon=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from assessment import scoring
 from assessment.extensions import db
@@ -78,6 +78,31 @@ def test_autosave_stores_each_answer_and_reports_progress(client, sofia):
     # the page shows the stored answers when it is opened again
     page = client.get(f"/survey/{round_.id}/areas/vision").get_data(as_text=True)
     assert f'name="answer-{q["vision_alignment"].id}" value="5"\n               checked' in page
+
+
+def test_autosave_reads_little_and_the_same_however_many_answers(client, sofia):
+    """The survey's hot path: the user, one lookup, one upsert, one read of the answered
+    questions, whether the respondent has answered one question or all of them."""
+    round_, q = sofia["round"], questions(sofia["round"])
+    token = start(client, "member@sofia.example", round_)
+    autosave(client, round_.id, token, q["vision_strategy"].id, "3")  # creates the response
+
+    def statements_of_one_save(question, answer) -> list[str]:
+        seen = []
+        record = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert autosave(client, round_.id, token, question.id, answer).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return seen
+
+    early = statements_of_one_save(q["vision_strategy"], "4")
+    for number, question in enumerate(q.values()):
+        autosave(client, round_.id, token, question.id, str(1 + number % 5))
+    late = statements_of_one_save(q["data_quality"], "2")
+    assert len(early) == len(late) == 4, late
+    assert stored_answers(sofia["member"], round_)["data_quality"] == ("level", 2, None)
 
 
 @pytest.mark.parametrize(

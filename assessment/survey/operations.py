@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.operations import record
@@ -23,11 +24,14 @@ from ..models import (
     Assessment,
     AssessmentStatus,
     Question,
+    Questionnaire,
     Response,
     Round,
+    RoundStatus,
     User,
     utcnow,
 )
+from .progress import Progress, answered_question_ids, progress_of, questionnaire_layout
 
 MAX_COMMENT_CHARS = 4000
 UNCHANGED = object()  # a comment not sent: keep the stored one
@@ -36,9 +40,10 @@ UNCHANGED = object()  # a comment not sent: keep the stored one
 class AnswerRefused(DmatError):
     """An answer that cannot be stored; ``code`` names the problem for scripts."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.code = code
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -101,20 +106,30 @@ def parse_comment(raw: object) -> object:
 
 def check_question(round_: Round, question: Question | None, raw_id: object) -> Question:
     if question is None or question.questionnaire_id != round_.questionnaire_id:
-        raise AnswerRefused(
-            "other_questionnaire",
-            _("Question %(id)s is not part of this round's questionnaire.", id=str(raw_id)[:20]),
-        )
+        raise _not_in_questionnaire(raw_id)
     return question
 
 
+def _not_in_questionnaire(raw_id: object) -> AnswerRefused:
+    return AnswerRefused(
+        "other_questionnaire",
+        _("Question %(id)s is not part of this round's questionnaire.", id=str(raw_id)[:20]),
+    )
+
+
 def check_writable(round_: Round, assessment: Assessment | None) -> None:
-    if not round_.is_open:
+    _refuse_when_locked(
+        round_.name, round_.is_open, assessment is not None and assessment.is_submitted
+    )
+
+
+def _refuse_when_locked(round_name: str, round_open: bool, submitted: bool) -> None:
+    if not round_open:
         raise AnswerRefused(
             "round_closed",
-            _("The round “%(name)s” is closed; answers can no longer change.", name=round_.name),
+            _("The round “%(name)s” is closed; answers can no longer change.", name=round_name),
         )
-    if assessment is not None and assessment.is_submitted:
+    if submitted:
         raise AnswerRefused(
             "submitted",
             _("Your city's assessment has been submitted; answers can no longer change."),
@@ -161,36 +176,87 @@ def response_for_writing(round_: Round, user: User) -> Response:
     return _get_or_create(Response, assessment_id=assessment.id, respondent_id=user.id)
 
 
-def _store(response: Response, question: Question, choice: Choice | None, comment) -> None:
+def _store(response_id: int, question_id: int, choice: Choice | None, comment) -> None:
+    """One statement: delete the answer, or insert it / update the stored one in place."""
     if choice is None:
         db.session.execute(
             delete(Answer).where(
-                Answer.response_id == response.id, Answer.question_id == question.id
+                Answer.response_id == response_id, Answer.question_id == question_id
             )
         )
         return
-    answer = _get_or_create(
-        Answer,
-        {"kind": choice.kind, "level": choice.level},
-        response_id=response.id,
-        question_id=question.id,
-    )
-    answer.kind, answer.level = choice.kind, choice.level
+    values = {"kind": choice.kind, "level": choice.level, "updated_at": utcnow()}
     if comment is not UNCHANGED:
-        answer.comment = comment
-    answer.updated_at = utcnow()
+        values["comment"] = comment
+    # ON CONFLICT: two saves of the same question at once both succeed, the later one wins
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    db.session.execute(
+        dialect.insert(Answer)
+        .values(response_id=response_id, question_id=question_id, **values)
+        .on_conflict_do_update(index_elements=[Answer.response_id, Answer.question_id], set_=values)
+    )
 
 
-def save_answer(
-    round_: Round, user: User, question: Question, raw_answer: object, raw_comment=UNCHANGED
-) -> Choice | None:
-    """Store (or with an empty answer, delete) the user's answer to one question."""
+@dataclass(frozen=True)
+class Autosaved:
+    choice: Choice | None
+    area_key: str
+    progress: Progress
+
+
+def autosave(
+    round_id: int,
+    user: User,
+    question_id: int | None,
+    raw_answer: object,
+    raw_comment=UNCHANGED,
+    raw_question_id: object = None,
+) -> Autosaved:
+    """Store (or with an empty answer, delete) one answer and say how far the user got.
+
+    The hot path of the survey, so it reads no ORM objects: one query for the round, the
+    city's assessment and the user's response, the questionnaire's layout from the process
+    cache, one upsert, one query of the answered questions.
+    """
+    found = db.session.execute(
+        select(
+            Round.name,
+            Round.status,
+            Round.questionnaire_id,
+            Questionnaire.imported_at,
+            Assessment.status,
+            Response.id,
+        )
+        .join(Questionnaire, Questionnaire.id == Round.questionnaire_id)
+        .outerjoin(
+            Assessment, and_(Assessment.round_id == Round.id, Assessment.city_id == user.city_id)
+        )
+        .outerjoin(
+            Response,
+            and_(Response.assessment_id == Assessment.id, Response.respondent_id == user.id),
+        )
+        .where(Round.id == round_id)
+    ).one_or_none()
+    if found is None:
+        raise AnswerRefused("round", _("There is no such round."), status=404)
+    round_name, round_status, questionnaire_id, imported_at, assessment_status, response_id = found
+    layout = questionnaire_layout(questionnaire_id, imported_at)
+    question = layout.questions.get(question_id) if question_id is not None else None
+    if question is None:
+        raise _not_in_questionnaire(raw_question_id)
     choice = parse_choice(question, raw_answer)
     comment = parse_comment(raw_comment)
-    response = response_for_writing(round_, user)
-    _store(response, question, choice, comment)
-    db.session.flush()
-    return choice
+    _refuse_when_locked(
+        round_name,
+        round_status == RoundStatus.OPEN,
+        assessment_status == AssessmentStatus.SUBMITTED,
+    )
+    if response_id is None:  # the user's first answer in this round
+        response_id = response_for_writing(db.session.get(Round, round_id), user).id
+    _store(response_id, question.id, choice, comment)
+    return Autosaved(
+        choice, question.area_key, progress_of(layout, answered_question_ids(response_id))
+    )
 
 
 def save_page(
@@ -229,8 +295,7 @@ def save_page(
     if parsed:
         response = response_for_writing(round_, user)
         for question, choice, comment in parsed:
-            _store(response, question, choice, None if choice is None else comment)
-        db.session.flush()
+            _store(response.id, question.id, choice, None if choice is None else comment)
     return {}
 
 

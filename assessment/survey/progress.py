@@ -47,37 +47,68 @@ def own_answers(response: Response | None) -> dict[int, Answer]:
     return {answer.question_id: answer for answer in answers}
 
 
+@dataclass(frozen=True)
+class QuestionRules:
+    """What checking an answer to a question needs, without loading the question row."""
+
+    id: int
+    key: str
+    area_key: str
+    level_count: int
+    allow_na: bool
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A questionnaire's areas (id, key, number of questions, in order) and its questions."""
+
+    areas: tuple[tuple[int, str, int], ...]
+    questions: dict[int, QuestionRules]
+
+
 @functools.lru_cache(maxsize=64)
-def _area_sizes(questionnaire_id: int, imported_at: datetime) -> tuple[tuple[int, str, int], ...]:
-    """(area id, key, number of questions) in order; a stored questionnaire never changes, so
-    this is read once per process (the import time tells a re-imported one apart)."""
+def questionnaire_layout(questionnaire_id: int, imported_at: datetime) -> Layout:
+    """A stored questionnaire never changes, so its layout is read once per process (the
+    import time tells a re-imported questionnaire with a reused id apart)."""
     rows = db.session.execute(
-        select(Area.id, Area.key, func.count(Question.id))
+        select(
+            Area.id, Area.key, Question.id, Question.key, Question.level_count, Question.allow_na
+        )
         .join(Question, Question.area_id == Area.id)
         .where(Area.questionnaire_id == questionnaire_id)
-        .group_by(Area.id, Area.key, Area.position)
-        .order_by(Area.position)
+        .order_by(Area.position, Question.position)
+    ).all()
+    sizes: dict[int, list] = {}
+    questions = {}
+    for area_id, area_key, question_id, key, level_count, allow_na in rows:
+        sizes.setdefault(area_id, [area_id, area_key, 0])[2] += 1
+        questions[question_id] = QuestionRules(question_id, key, area_key, level_count, allow_na)
+    return Layout(tuple(tuple(size) for size in sizes.values()), questions)
+
+
+def progress_of(layout: Layout, answered_question_ids) -> Progress:
+    answered_by_area: dict[str, int] = {}
+    for question_id in answered_question_ids:
+        rules = layout.questions.get(question_id)
+        if rules is not None:
+            answered_by_area[rules.area_key] = answered_by_area.get(rules.area_key, 0) + 1
+    areas = {key: (answered_by_area.get(key, 0), size) for _, key, size in layout.areas}
+    return Progress(sum(a for a, _ in areas.values()), sum(t for _, t in areas.values()), areas)
+
+
+def answered_question_ids(response_id: int | None) -> list[int]:
+    """Read from the answer index alone: the autosave reply needs only which were answered."""
+    if response_id is None:
+        return []
+    return list(
+        db.session.scalars(select(Answer.question_id).where(Answer.response_id == response_id))
     )
-    return tuple((area_id, key, size) for area_id, key, size in rows)
 
 
 def response_progress(questionnaire: Questionnaire, response: Response | None) -> Progress:
     """Answered / total questions, overall and per area: one small query per call."""
-    answered_by_area: dict[int, int] = {}
-    if response is not None:
-        answered_by_area = dict(
-            db.session.execute(
-                select(Question.area_id, func.count(Answer.id))
-                .join(Question, Answer.question_id == Question.id)
-                .where(Answer.response_id == response.id)
-                .group_by(Question.area_id)
-            ).all()
-        )
-    areas = {
-        key: (answered_by_area.get(area_id, 0), size)
-        for area_id, key, size in _area_sizes(questionnaire.id, questionnaire.imported_at)
-    }
-    return Progress(sum(a for a, _ in areas.values()), sum(t for _, t in areas.values()), areas)
+    layout = questionnaire_layout(questionnaire.id, questionnaire.imported_at)
+    return progress_of(layout, answered_question_ids(response.id if response else None))
 
 
 @dataclass(frozen=True)

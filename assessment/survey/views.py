@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..access import CITY_ROLES, roles_required
 from ..errors import DmatError
 from ..extensions import db
-from ..models import Area, Question, Role, Round
+from ..models import Area, Role, Round
 from . import operations
 from .operations import UNCHANGED, AnswerRefused
 from .progress import own_answers, response_progress, rounds_for_city, team_progress
@@ -159,9 +159,6 @@ def save_answer(round_id: int):
         )
     if current_user.role not in CITY_ROLES:
         return json_error(403, "role", _("Only city team members answer the questionnaire."))
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        return json_error(404, "round", _("There is no such round."))
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return json_error(
@@ -171,34 +168,35 @@ def save_answer(round_id: int):
         )
     raw_id = data.get("question")
     question_id = parse_id(raw_id)
-    question = db.session.get(Question, question_id) if question_id is not None else None
     for attempt in range(2):
         try:
-            question = operations.check_question(round_, question, raw_id)
-            choice = operations.save_answer(
-                round_, current_user, question, data.get("answer"), data.get("comment", UNCHANGED)
+            saved = operations.autosave(
+                round_id,
+                current_user,
+                question_id,
+                data.get("answer"),
+                data.get("comment", UNCHANGED),
+                raw_question_id=raw_id,
             )
-            # read before the commit, while everything is still loaded; the reply waits for it
-            progress = response_progress(round_.questionnaire, own(round_))
-            area_key = question.area.key
-            db.session.commit()
+            db.session.commit()  # acknowledged only once committed
             break
         except AnswerRefused as refused:
             db.session.rollback()
-            return json_error(400, refused.code, refused.message)
-        except IntegrityError:  # a concurrent first save of the same row: try once more
+            return json_error(refused.status, refused.code, refused.message)
+        except IntegrityError:  # a concurrent first save created the same response: once more
             db.session.rollback()
             if attempt:
                 raise
         except OperationalError:  # the database is busy or away: the page retries later
             db.session.rollback()
             return json_error(503, "busy", _("The server is busy; retrying."))
+    choice = saved.choice
     return jsonify(
         {
             "ok": True,
             "question": question_id,
             "answer": None if choice is None else (choice.level or choice.kind.value),
-            "progress": progress.as_json(area_key),
+            "progress": saved.progress.as_json(saved.area_key),
         }
     )
 
