@@ -7,11 +7,12 @@ is committed before the acknowledgement leaves the server.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -31,7 +32,7 @@ from ..models import (
     User,
     utcnow,
 )
-from .progress import Progress, answered_question_ids, progress_of, questionnaire_layout
+from .progress import Progress, progress_of, questionnaire_layout
 
 MAX_COMMENT_CHARS = 4000
 UNCHANGED = object()  # a comment not sent: keep the stored one
@@ -176,25 +177,69 @@ def response_for_writing(round_: Round, user: User) -> Response:
     return _get_or_create(Response, assessment_id=assessment.id, respondent_id=user.id)
 
 
+# The autosave's statements are built once: building a statement costs more than running it.
+# One row per question the user has answered (or one row with None): the round, the city's
+# assessment, the user's response and the progress so far in a single round trip.
+_WRITING_CONTEXT = (
+    select(
+        Round.name,
+        Round.status.label("round_status"),
+        Round.questionnaire_id,
+        Questionnaire.imported_at,
+        Assessment.status.label("assessment_status"),
+        Response.id.label("response_id"),
+        Answer.question_id,
+    )
+    .join(Questionnaire, Questionnaire.id == Round.questionnaire_id)
+    .outerjoin(
+        Assessment,
+        and_(Assessment.round_id == Round.id, Assessment.city_id == bindparam("city_id")),
+    )
+    .outerjoin(
+        Response,
+        and_(
+            Response.assessment_id == Assessment.id,
+            Response.respondent_id == bindparam("user_id"),
+        ),
+    )
+    .outerjoin(Answer, Answer.response_id == Response.id)
+    .where(Round.id == bindparam("round_id"))
+)
+_DELETE_ANSWER = delete(Answer).where(
+    Answer.response_id == bindparam("response_id"),
+    Answer.question_id == bindparam("question_id"),
+)
+
+
+@functools.cache
+def _upsert_answer(dialect_name: str, with_comment: bool):
+    """INSERT … ON CONFLICT DO UPDATE: two saves of one question at once both succeed (the
+    later one wins), and no read is needed to know whether the answer exists."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(Answer)
+    columns = ["kind", "level", "updated_at"] + (["comment"] if with_comment else [])
+    return statement.on_conflict_do_update(
+        index_elements=[Answer.response_id, Answer.question_id],
+        set_={column: statement.excluded[column] for column in columns},
+    )
+
+
 def _store(response_id: int, question_id: int, choice: Choice | None, comment) -> None:
     """One statement: delete the answer, or insert it / update the stored one in place."""
+    connection = db.session.connection()
+    keys = {"response_id": response_id, "question_id": question_id}
     if choice is None:
-        db.session.execute(
-            delete(Answer).where(
-                Answer.response_id == response_id, Answer.question_id == question_id
-            )
-        )
+        connection.execute(_DELETE_ANSWER, keys)
         return
-    values = {"kind": choice.kind, "level": choice.level, "updated_at": utcnow()}
-    if comment is not UNCHANGED:
-        values["comment"] = comment
-    # ON CONFLICT: two saves of the same question at once both succeed, the later one wins
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    db.session.execute(
-        dialect.insert(Answer)
-        .values(response_id=response_id, question_id=question_id, **values)
-        .on_conflict_do_update(index_elements=[Answer.response_id, Answer.question_id], set_=values)
-    )
+    with_comment = comment is not UNCHANGED
+    values = {
+        **keys,
+        "kind": choice.kind,
+        "level": choice.level,
+        "updated_at": utcnow(),
+        "comment": comment if with_comment else None,
+    }
+    connection.execute(_upsert_answer(connection.dialect.name, with_comment), values)
 
 
 @dataclass(frozen=True)
@@ -214,49 +259,42 @@ def autosave(
 ) -> Autosaved:
     """Store (or with an empty answer, delete) one answer and say how far the user got.
 
-    The hot path of the survey, so it reads no ORM objects: one query for the round, the
-    city's assessment and the user's response, the questionnaire's layout from the process
-    cache, one upsert, one query of the answered questions.
+    The hot path of the survey, so it loads no ORM objects: one query for the round, the
+    city's assessment, the user's response and the questions answered so far, the
+    questionnaire's layout from the process cache, then one upsert. Everything is read before
+    the write, so that on SQLite the write lock is held for the upsert alone.
     """
-    found = db.session.execute(
-        select(
-            Round.name,
-            Round.status,
-            Round.questionnaire_id,
-            Questionnaire.imported_at,
-            Assessment.status,
-            Response.id,
+    rows = (
+        db.session.connection()
+        .execute(
+            _WRITING_CONTEXT, {"round_id": round_id, "city_id": user.city_id, "user_id": user.id}
         )
-        .join(Questionnaire, Questionnaire.id == Round.questionnaire_id)
-        .outerjoin(
-            Assessment, and_(Assessment.round_id == Round.id, Assessment.city_id == user.city_id)
-        )
-        .outerjoin(
-            Response,
-            and_(Response.assessment_id == Assessment.id, Response.respondent_id == user.id),
-        )
-        .where(Round.id == round_id)
-    ).one_or_none()
-    if found is None:
+        .all()
+    )
+    if not rows:
         raise AnswerRefused("round", _("There is no such round."), status=404)
-    round_name, round_status, questionnaire_id, imported_at, assessment_status, response_id = found
-    layout = questionnaire_layout(questionnaire_id, imported_at)
+    first = rows[0]
+    response_id = first.response_id
+    answered = {row.question_id for row in rows if row.question_id is not None}
+    layout = questionnaire_layout(first.questionnaire_id, first.imported_at)
     question = layout.questions.get(question_id) if question_id is not None else None
     if question is None:
         raise _not_in_questionnaire(raw_question_id)
     choice = parse_choice(question, raw_answer)
     comment = parse_comment(raw_comment)
     _refuse_when_locked(
-        round_name,
-        round_status == RoundStatus.OPEN,
-        assessment_status == AssessmentStatus.SUBMITTED,
+        first.name,
+        first.round_status == RoundStatus.OPEN,
+        first.assessment_status == AssessmentStatus.SUBMITTED,
     )
     if response_id is None:  # the user's first answer in this round
         response_id = response_for_writing(db.session.get(Round, round_id), user).id
     _store(response_id, question.id, choice, comment)
-    return Autosaved(
-        choice, question.area_key, progress_of(layout, answered_question_ids(response_id))
-    )
+    if choice is None:
+        answered.discard(question.id)
+    else:
+        answered.add(question.id)
+    return Autosaved(choice, question.area_key, progress_of(layout, answered))
 
 
 def save_page(

@@ -9,7 +9,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ..extensions import db
 from ..models import Answer, Area, Assessment, Question, Questionnaire, Response, Round, User
@@ -94,6 +94,9 @@ def progress_of(layout: Layout, answered_question_ids) -> Progress:
             answered_by_area[rules.area_key] = answered_by_area.get(rules.area_key, 0) + 1
     areas = {key: (answered_by_area.get(key, 0), size) for _, key, size in layout.areas}
     return Progress(sum(a for a, _ in areas.values()), sum(t for _, t in areas.values()), areas)
+
+
+_ANSWERED = select(Answer.question_id).where(Answer.response_id == bindparam("response_id"))
 
 
 def answered_question_ids(response_id: int | None) -> list[int]:
