@@ -132,9 +132,8 @@ def _question_tallies(questionnaire: Questionnaire, assessment_ids: Collection[i
     )
     tallies: dict[int, dict[str, scoring.QuestionTally]] = defaultdict(dict)
     tally = scoring.QuestionTally
-    for assessment_id, question_id, level_sum, scored, applicable, answered in db.session.execute(
-        query
-    ):
+    rows = db.session.connection().execute(query).all()  # plain rows: no ORM per-row work
+    for assessment_id, question_id, level_sum, scored, applicable, answered in rows:
         tallies[assessment_id][keys[question_id]] = tally(
             int(level_sum) - scored, scored, answered - applicable, answered
         )

@@ -33,7 +33,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 DONT_KNOW = "dont_know"
 NOT_APPLICABLE = "not_applicable"
@@ -73,12 +73,13 @@ class QuestionnaireSpec:
         raise KeyError(key)
 
 
-@dataclass(frozen=True, slots=True)
-class QuestionTally:
+class QuestionTally(NamedTuple):
     """What a group of respondents said to one question: enough for rules 2 and 3.
 
     ``level_sum`` is the sum of the 0-based level indices of the level answers; SQL aggregation
-    over the answers table produces the same four numbers.
+    over the answers table produces the same four numbers. A named tuple, because a cohort
+    dashboard builds one per city and question (30,000 for 1,000 cities), and a tuple is
+    built several times faster than a frozen dataclass.
     """
 
     level_sum: int = 0
