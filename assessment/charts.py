@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .scoring import stage
+
 # Okabe-Ito colours, told apart by colour-blind readers too
 SERIES_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#8c564b")
 COHORT_COLOUR = "#7a8794"
@@ -72,12 +74,6 @@ def radar_chart(
     return RadarChart(tuple(label for _, label in axes), tuple(drawn), quartiles)
 
 
-def _stage(score: float | None) -> int | None:
-    from .scoring import stage
-
-    return stage(score)
-
-
 @dataclass(frozen=True)
 class HeatmapChart:
     """Rows (cities, then cohort rows) × columns (areas, then overall), coloured by stage."""
@@ -113,7 +109,7 @@ def heatmap_chart(
         tuple(label for _, label in columns),
         tuple(name for name, _ in rows),
         values,
-        tuple(tuple(_stage(v) for v in row) for row in values),
+        tuple(tuple(stage(v) for v in row) for row in values),
         STAGE_COLOURS,
     )
 
@@ -172,7 +168,7 @@ def distribution_chart(
                 label,
                 tuple(name for name, _ in points),
                 tuple(value for _, value in points),
-                tuple(_stage(value) for _, value in points),  # type: ignore[misc]
+                tuple(stage(value) for _, value in points),  # type: ignore[misc]
                 statistics[key],
             )
         )
