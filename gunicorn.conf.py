@@ -14,3 +14,10 @@ loglevel = os.environ.get("DMAT_LOG_LEVEL", "info").lower()
 # the app holds no state in the process: workers can be recycled to bound memory growth
 max_requests = int(os.environ.get("DMAT_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500
+
+
+def post_worker_init(worker):
+    """The app is loaded in this worker: settle the garbage collector (assessment/heap.py)."""
+    from assessment.heap import settle_after_startup
+
+    settle_after_startup()

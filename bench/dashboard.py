@@ -28,6 +28,7 @@ from sqlalchemy import insert, text
 from assessment import create_app
 from assessment.admin.operations import import_questionnaire
 from assessment.extensions import db
+from assessment.heap import settle_after_startup
 from assessment.models import (
     Answer,
     AnswerKind,
@@ -165,6 +166,7 @@ def main() -> None:
             data={"email": "coordinator@bench.example", "password": PASSWORD, "csrf_token": token},
         )
         path = f"/compare/rounds/{round_id}"
+        settle_after_startup()  # as every gunicorn worker does once the app is loaded
 
         def dashboard() -> None:
             response = client.get(path)

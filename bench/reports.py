@@ -54,6 +54,7 @@ def main() -> None:
     from assessment import create_app
     from assessment.demo import load_demo
     from assessment.extensions import db
+    from assessment.heap import settle_after_startup
     from assessment.lookups import city_named, round_named
     from config import Config
     from reports.context import city_report_context
@@ -68,6 +69,7 @@ def main() -> None:
         db.create_all()
         load_demo()
         db.session.commit()
+        settle_after_startup()  # as a gunicorn worker and each `dmat reports` worker do
         round_ = round_named(args.round_name)
         city = city_named(args.city)
         cities = len(round_.assessments)

@@ -21,6 +21,7 @@ from flask import Flask, current_app
 
 from assessment.extensions import db
 from assessment.files import write_atomically
+from assessment.heap import settle_after_startup
 from assessment.models import City, Round
 
 
@@ -104,6 +105,7 @@ def _start_worker(settings: dict) -> None:
     app = create_app(type("BatchConfig", (Config,), settings))
     _worker_context = app.app_context()
     _worker_context.push()
+    settle_after_startup()
 
 
 def effective_workers(jobs: list[Job], workers: int) -> int:

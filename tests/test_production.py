@@ -50,3 +50,20 @@ def test_request_log_lines_are_json(app, caplog, other_app):
     entry = json.loads(JsonFormatter().format(record))
     assert entry["method"] == "GET" and entry["path"] == "/health" and entry["status"] == 200
     assert entry["duration_ms"] >= 0 and entry["level"] == "info"
+
+
+def test_server_processes_settle_the_garbage_collector_once_loaded():
+    """gunicorn's worker hook freezes the loaded app's objects and collects less often."""
+    import gc
+    import runpy
+    from pathlib import Path
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    threshold = gc.get_threshold()
+    try:
+        settings["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == 10_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
