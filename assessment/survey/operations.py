@@ -105,12 +105,6 @@ def parse_comment(raw: object) -> object:
     return comment or None
 
 
-def check_question(round_: Round, question: Question | None, raw_id: object) -> Question:
-    if question is None or question.questionnaire_id != round_.questionnaire_id:
-        raise _not_in_questionnaire(raw_id)
-    return question
-
-
 def _not_in_questionnaire(raw_id: object) -> AnswerRefused:
     return AnswerRefused(
         "other_questionnaire",

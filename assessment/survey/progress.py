@@ -9,7 +9,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Answer, Area, Assessment, Question, Questionnaire, Response, Round, User
@@ -96,11 +96,8 @@ def progress_of(layout: Layout, answered_question_ids) -> Progress:
     return Progress(sum(a for a, _ in areas.values()), sum(t for _, t in areas.values()), areas)
 
 
-_ANSWERED = select(Answer.question_id).where(Answer.response_id == bindparam("response_id"))
-
-
 def answered_question_ids(response_id: int | None) -> list[int]:
-    """Read from the answer index alone: the autosave reply needs only which were answered."""
+    """Which questions the response has answered, read from the answer index alone."""
     if response_id is None:
         return []
     return list(
