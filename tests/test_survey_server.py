@@ -8,6 +8,7 @@ database must pass its integrity checks, and each member finds exactly their own
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -220,8 +221,8 @@ def test_acknowledged_answers_survive_sigkill(server):
                     in_flight[(email, qid)] = value
                 try:
                     reply = browser.save(1, qid, value)
-                except (OSError, urllib.error.URLError):
-                    return  # the server is gone
+                except (OSError, urllib.error.URLError, http.client.HTTPException):
+                    return  # the server is gone (perhaps in the middle of its reply)
                 if not reply.get("ok"):
                     errors.append(f"{email} {qid} {value}: {reply}")
                     return
