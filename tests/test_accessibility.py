@@ -1,0 +1,93 @@
+"""axe-core on the main pages, in English and in Bulgarian: no serious or critical violations.
+
+The demo programme is loaded; the pages are opened in headless Chromium as an anonymous visitor,
+as a respondent of Sofia's team and as the coordinator. Each page's violations by impact are
+listed at the end of the test run.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from assessment.demo import DEMO_PASSWORD, FOLLOW_UP
+from assessment.extensions import db
+from assessment.models import City, Round
+
+from .playwright_support import axe_violations, describe, needs_chromium, record, step
+
+pytestmark = [pytest.mark.slow, needs_chromium]
+LANGUAGES = ["en", "bg"]
+
+
+def choose_language(page, language: str) -> None:
+    page.select_option("#language", language)
+    page.click(".language-switch button[type=submit]")
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == language
+
+
+def log_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("main form [type=submit]")
+    page.wait_for_selector(".user")
+
+
+def log_out(page) -> None:
+    page.click(".header-tools form button.link-button")
+    page.wait_for_selector("a[href='/login']")
+
+
+def check(page, url: str, label: str, language: str) -> list[str]:
+    """Open the page, screenshot it, and return a description of its serious/critical issues."""
+    response = page.goto(url)
+    assert response.status == 200, f"{label}: {url} answered {response.status}"
+    assert page.get_attribute("html", "lang") == language
+    step(page, f"{label}-{language}")
+    violations = record(label, language, page)
+    return [f"{label} ({url}):\n{describe(violations)}"] if violations else []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_pages_have_no_serious_accessibility_violations(demo, live_server, page, language):
+    base = live_server.url
+    follow_up = db.session.scalar(select(Round).where(Round.name == FOLLOW_UP))
+    cities = db.session.scalars(select(City).order_by(City.name).limit(3)).all()
+    problems: list[str] = []
+
+    page.goto(base + "/")
+    choose_language(page, language)
+    problems += check(page, base + "/", "landing", language)
+    problems += check(page, base + "/login", "login", language)
+
+    log_in(page, base, demo["respondent"])
+    survey = f"{base}/survey/{follow_up.id}"
+    problems += check(page, base + "/survey/", "survey rounds", language)
+    problems += check(page, survey + "/", "survey overview", language)
+    problems += check(page, survey + "/areas/vision", "survey area", language)
+    problems += check(page, survey + "/review", "survey review", language)
+    log_out(page)
+
+    log_in(page, base, demo["coordinator"])
+    rounds = f"{base}/compare/rounds/{follow_up.id}"
+    chosen = "&".join(f"city={city.id}" for city in cities)
+    problems += check(page, base + "/compare/", "compare rounds", language)
+    problems += check(page, rounds, "round dashboard", language)
+    problems += check(page, f"{rounds}/compare?{chosen}", "compare cities", language)
+    problems += check(page, f"{rounds}/questions", "weakest questions", language)
+
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_finds_a_planted_violation(live_server, page):
+    """A button without a name and an image without alt text are reported (axe really runs)."""
+    page.goto(live_server.url + "/")
+    assert axe_violations(page) == []
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        " '<button></button><img src=\"/static/favicon.svg\">')"
+    )
+    found = {v["id"]: v["impact"] for v in axe_violations(page)}
+    assert found == {"button-name": "critical", "image-alt": "critical"}
