@@ -91,3 +91,18 @@ def test_the_check_finds_a_planted_violation(live_server, page):
     )
     found = {v["id"]: v["impact"] for v in axe_violations(page)}
     assert found == {"button-name": "critical", "image-alt": "critical"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_survey_area_fits_a_375_pixel_wide_phone(demo, live_server, page, language):
+    """On a small phone the area page scrolls only down, never sideways."""
+    follow_up = db.session.scalar(select(Round).where(Round.name == FOLLOW_UP))
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_server.url + "/")
+    choose_language(page, language)
+    log_in(page, live_server.url, demo["respondent"])
+    page.goto(f"{live_server.url}/survey/{follow_up.id}/areas/vision")
+    assert page.locator("fieldset[data-question]").count() > 0
+    step(page, f"survey-area-375px-{language}")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width} pixels wide: it scrolls sideways"
