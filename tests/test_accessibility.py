@@ -106,3 +106,36 @@ def test_a_survey_area_fits_a_375_pixel_wide_phone(demo, live_server, page, lang
     step(page, f"survey-area-375px-{language}")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page is {width} pixels wide: it scrolls sideways"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_respondent_answers_by_keyboard_alone(demo, live_server, page, language):
+    """The skip link is the first stop; Tab reaches the first question, Space or an arrow key
+    chooses a level, autosave stores it, and the choice is there on the next visit."""
+    follow_up = db.session.scalar(select(Round).where(Round.name == FOLLOW_UP))
+    page.goto(live_server.url + "/")
+    choose_language(page, language)
+    log_in(page, live_server.url, demo["respondent"])
+    page.goto(f"{live_server.url}/survey/{follow_up.id}/areas/vision")
+    step(page, f"area-{language}")
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    first = "fieldset[data-question]:first-of-type input[type=radio]"
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({first!r})"):
+            break
+    else:
+        raise AssertionError("Tab never reached the first question's levels")
+    # one change only: Space on an unanswered question, the next level on an answered one
+    page.keyboard.press("ArrowDown" if page.evaluate("document.activeElement.checked") else "Space")
+    chosen = page.evaluate("document.activeElement.value")
+    assert page.evaluate("document.activeElement.checked")
+    page.wait_for_selector("fieldset[data-question]:first-of-type .save-status.save-ok")
+    step(page, f"saved-{language}")
+
+    # a new visit, not a reload: a reload may restore the form's state from the browser's memory
+    page.goto(page.url)
+    assert page.locator(f"{first}:checked").get_attribute("value") == chosen
