@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from assessment.demo import DEMO_PASSWORD, FOLLOW_UP
+from assessment.demo import BASELINE, DEMO_PASSWORD, FOLLOW_UP
 from assessment.extensions import db
 from assessment.models import City, Round
 
@@ -77,6 +77,34 @@ def test_pages_have_no_serious_accessibility_violations(demo, live_server, page,
     problems += check(page, rounds, "round dashboard", language)
     problems += check(page, f"{rounds}/compare?{chosen}", "compare cities", language)
     problems += check(page, f"{rounds}/questions", "weakest questions", language)
+
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_leader_and_programme_pages_have_no_serious_violations(demo, live_server, page, language):
+    base = live_server.url
+    baseline = db.session.scalar(select(Round).where(Round.name == BASELINE))
+    follow_up = db.session.scalar(select(Round).where(Round.name == FOLLOW_UP))
+    sofia = db.session.scalar(select(City).where(City.name == "Sofia"))
+    results = f"{base}/results/{baseline.id}/{sofia.id}"
+    problems: list[str] = []
+
+    page.goto(base + "/")
+    choose_language(page, language)
+    log_in(page, base, demo["leader"])
+    problems += check(page, base + "/team", "team", language)
+    problems += check(page, f"{base}/survey/{follow_up.id}/team", "team progress", language)
+    problems += check(page, results, "city results", language)
+    problems += check(page, base + "/reports/", "reports", language)
+    log_out(page)
+
+    log_in(page, base, demo["coordinator"])
+    problems += check(page, base + "/compare/progress", "progress", language)
+    problems += check(page, results, "city results (coordinator)", language)
+    problems += check(page, base + "/admin/", "programme", language)
+    problems += check(page, base + "/admin/rounds", "rounds", language)
+    problems += check(page, base + "/audit", "audit", language)
 
     assert not problems, "\n".join(problems)
 
