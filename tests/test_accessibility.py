@@ -7,7 +7,12 @@ listed at the end of the test run.
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
+
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from assessment.demo import BASELINE, DEMO_PASSWORD, FOLLOW_UP
@@ -167,3 +172,43 @@ def test_a_respondent_answers_by_keyboard_alone(demo, live_server, page, languag
     # a new visit, not a reload: a reload may restore the form's state from the browser's memory
     page.goto(page.url)
     assert page.locator(f"{first}:checked").get_attribute("value") == chosen
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
+    demo, live_server, page, language
+):
+    """Three cities picked in the form, their radar drawn; the CSV export and a city's PDF report
+    downloaded by the browser and read back."""
+    base = live_server.url
+    baseline = db.session.scalar(select(Round).where(Round.name == BASELINE))
+    chosen = ["Athens", "Riga", "Sofia"]
+    page.goto(base + "/")
+    choose_language(page, language)
+    log_in(page, base, demo["coordinator"])
+
+    page.goto(f"{base}/compare/rounds/{baseline.id}/compare")
+    page.select_option("#city", label=chosen)
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector("#radar svg.main-svg")
+    headers = page.locator("#radar-heading ~ table thead th").all_inner_texts()
+    assert headers[1:4] == chosen
+    step(page, f"compared-{language}")
+    violations = record("compare three cities", language, page)
+    assert not violations, describe(violations)
+
+    page.click(f"nav.tabs a[href$='/compare/rounds/{baseline.id}']")  # the round's dashboard
+    with page.expect_download() as download:
+        page.click("a[href$='/export.csv']")
+    with zipfile.ZipFile(download.value.path()) as archive:
+        scores = list(csv.DictReader(io.StringIO(archive.read("scores.csv").decode("utf-8-sig"))))
+    assert set(chosen) <= {row["city"] for row in scores}
+
+    page.goto(base + "/reports/")
+    row = page.locator(f"section:has(h2#round-{baseline.id}) tr:has(th:text-is('Sofia'))")
+    with page.expect_download() as download:
+        row.locator("a").first.click()
+    text = "".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    assert "Sofia" in text
+    cyrillic = any("\u0400" <= letter <= "\u04ff" for letter in text)
+    assert cyrillic == (language == "bg")
