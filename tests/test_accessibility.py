@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from assessment.demo import BASELINE, DEMO_PASSWORD, FOLLOW_UP
 from assessment.extensions import db
-from assessment.models import City, Round
+from assessment.models import City, Role, Round
 
+from .conftest import PASSWORD
 from .playwright_support import axe_violations, describe, needs_chromium, record, step
 
 pytestmark = [pytest.mark.slow, needs_chromium]
@@ -32,10 +33,10 @@ def choose_language(page, language: str) -> None:
     assert page.get_attribute("html", "lang") == language
 
 
-def log_in(page, base: str, email: str) -> None:
+def log_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(base + "/login")
     page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
+    page.fill("#password", password)
     page.click("main form [type=submit]")
     page.wait_for_selector(".user")
 
@@ -212,3 +213,71 @@ def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
     assert "Sofia" in text
     cyrillic = any("\u0400" <= letter <= "\u04ff" for letter in text)
     assert cyrillic == (language == "bg")
+
+
+ANSWER_ALL_BY_KEYBOARD = """() => {
+    const active = document.activeElement;
+    if (!active.matches('fieldset[data-question] input[type=radio]')) return 'move';
+    const group = active.closest('fieldset').querySelector('input[type=radio]:checked');
+    return group ? 'move' : 'choose';
+}"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_new_member_answers_an_area_by_keyboard_and_the_leader_submits(
+    live_server, page, make_city, make_user, make_round, language
+):
+    """The leader invites a member, who sets a password, answers a whole area with Tab and
+    Space, finds the answers on the next visit and marks the response complete; the leader then
+    submits and sees the city's radar."""
+    base = live_server.url
+    city = make_city("Plovdiv")
+    make_user("leader@plovdiv.example", Role.LEADER, city)
+    round_ = make_round()
+    page.goto(base + "/")
+    choose_language(page, language)
+    log_in(page, base, "leader@plovdiv.example", PASSWORD)
+    page.goto(base + "/team")
+    page.fill("#email", "member@plovdiv.example")
+    page.click("main form:has(#email) [type=submit]")
+    link = page.input_value("#account-link")
+    step(page, f"invited-{language}")
+    log_out(page)
+
+    page.goto(link)
+    page.fill("#name", "Mila Member")
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.click("main form [type=submit]")
+    page.wait_for_selector(".user")
+    area = f"{base}/survey/{round_.id}/areas/vision"
+    page.goto(area)
+    questions = page.locator("fieldset[data-question]").count()
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Enter")
+    for _ in range(questions * 6):
+        page.keyboard.press("Tab")
+        if page.evaluate(ANSWER_ALL_BY_KEYBOARD) == "choose":
+            page.keyboard.press("Space")
+        if page.locator("fieldset[data-question] .save-status.save-ok").count() == questions:
+            break
+    page.wait_for_function(
+        f"document.querySelectorAll('.save-status.save-ok').length === {questions}"
+    )
+    step(page, f"area-answered-{language}")
+    page.goto(area)
+    assert page.locator("fieldset[data-question] input[type=radio]:checked").count() == questions
+    page.goto(f"{base}/survey/{round_.id}/review")
+    page.click("main form [name=complete][value='1'] ~ button[type=submit]")
+    step(page, f"complete-{language}")
+    log_out(page)
+
+    log_in(page, base, "leader@plovdiv.example", PASSWORD)
+    page.goto(f"{base}/survey/{round_.id}/team")
+    page.check("#confirm")
+    page.click("form:has(#confirm) button[type=submit]")
+    page.wait_for_selector("#radar svg.main-svg")
+    assert page.url.endswith(f"/results/{round_.id}/{city.id}")
+    step(page, f"results-{language}")
+    violations = record("results after submitting", language, page)
+    assert not violations, describe(violations)
