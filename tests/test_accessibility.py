@@ -1,8 +1,10 @@
-"""axe-core on the main pages, in English and in Bulgarian: no serious or critical violations.
+"""Accessibility in a real browser, in English and in Bulgarian.
 
-The demo programme is loaded; the pages are opened in headless Chromium as an anonymous visitor,
-as a respondent of Sofia's team and as the coordinator. Each page's violations by impact are
-listed at the end of the test run.
+axe-core finds no serious or critical violation on the pages of every role (demo programme, in
+headless Chromium); each page's violations by impact are listed at the end of the test run.
+Journeys are done as people do them: a member answers a whole area with the keyboard alone, a
+leader invites and submits, a coordinator compares cities and reads back the CSV and PDF files
+the browser downloaded; and a survey page fits a 375-pixel-wide phone.
 """
 
 from __future__ import annotations
