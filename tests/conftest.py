@@ -35,6 +35,12 @@ from assessment.models import City, Role, Round, User
 from config import TestConfig
 
 from .browser import browser, live_server  # noqa: F401  (fixtures for the browser tests)
+from .playwright_support import (  # noqa: F401  (Playwright fixtures and their report hooks)
+    chromium,
+    page,
+    pytest_runtest_makereport,
+    pytest_terminal_summary,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CONFORMANCE = SHARED / "conformance"
@@ -171,8 +177,8 @@ def _dispose(app: Flask) -> None:
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = CSRF_INPUT.search(page)
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_INPUT.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
