@@ -17,6 +17,17 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium")
+# headless Chromium on a machine with a closed network: no background connections, no sandbox
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CHROMEDRIVER = shutil.which("chromedriver")
 
 needs_browser = pytest.mark.skipif(
@@ -59,14 +70,7 @@ def browser(tmp_path) -> Iterator:
     options.binary_location = CHROMIUM
     for flag in (
         "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROMIUM_ARGS,
         "--window-size=1280,900",
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
     ):

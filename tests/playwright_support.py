@@ -22,17 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM_ARGS
+
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = pytest.StashKey[Path]()
 REPORTS = pytest.StashKey[dict]()
 SUMMARY: list[str] = []  # one line per page checked by axe, printed at the end of the run
