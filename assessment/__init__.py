@@ -64,6 +64,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
+    from .auth import identity  # noqa: F401  (registers the user loader)
     from .auth.views import bp as auth_bp
     from .compare.views import bp as compare_bp
     from .main.views import bp as main_bp

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import DmatError
-from ..extensions import db, limiter, login_manager, submitted_email
+from ..extensions import db, limiter, submitted_email
 from ..lookups import user_with_email
 from ..models import Role, TokenPurpose, User
 from ..web import safe_next
@@ -33,13 +33,6 @@ LOGIN_PER_ADDRESS = "30 per minute; 300 per hour"
 LOGIN_PER_ACCOUNT = "5 per minute; 30 per hour"
 LINK_REQUESTS = "5 per minute; 30 per hour"
 LINK_USES = "10 per minute; 60 per hour"
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """A removed (deactivated) member's open sessions end with their next request."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
 
 
 @bp.after_request

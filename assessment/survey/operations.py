@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, delete, func, select
+from sqlalchemy import String, and_, bindparam, cast, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from ..access import CITY_ROLES
 from ..audit.operations import record
 from ..errors import DmatError
 from ..extensions import db
@@ -105,6 +107,15 @@ def parse_comment(raw: object) -> object:
     return comment or None
 
 
+def parse_id(raw: object) -> int | None:
+    """A database id from JSON (a number or digits), None for anything else or out of range."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw)
+    return raw if isinstance(raw, int) and 0 < raw < 2**31 else None
+
+
 def _not_in_questionnaire(raw_id: object) -> AnswerRefused:
     return AnswerRefused(
         "other_questionnaire",
@@ -163,7 +174,14 @@ def own_response(round_: Round, user: User) -> Response | None:
     )
 
 
-def response_for_writing(round_: Round, user: User) -> Response:
+class Writer(NamedTuple):
+    """The city team member an autosave writes for, as the autosave's lookup found them."""
+
+    id: int
+    city_id: int
+
+
+def response_for_writing(round_: Round, user: User | Writer) -> Response:
     assessment = city_assessment(round_, user.city_id)
     check_writable(round_, assessment)
     if assessment is None:
@@ -172,32 +190,36 @@ def response_for_writing(round_: Round, user: User) -> Response:
 
 
 # The autosave's statements are built once: building a statement costs more than running it.
-# One row per question the user has answered (or one row with None): the round, the city's
-# assessment, the user's response and the progress so far in a single round trip.
+# One row: the signed-in user (gone or deactivated: no row), the round, the city's assessment,
+# the user's response and the ids of the questions answered so far, in a single round trip.
+_ANSWERED_SO_FAR = (
+    select(func.aggregate_strings(cast(Answer.question_id, String), ","))
+    .where(Answer.response_id == Response.id)
+    .scalar_subquery()
+)
 _WRITING_CONTEXT = (
     select(
+        User.role,
+        User.city_id,
+        Round.id.label("round_id"),
         Round.name,
         Round.status.label("round_status"),
         Round.questionnaire_id,
         Questionnaire.imported_at,
         Assessment.status.label("assessment_status"),
         Response.id.label("response_id"),
-        Answer.question_id,
+        _ANSWERED_SO_FAR.label("answered"),
     )
-    .join(Questionnaire, Questionnaire.id == Round.questionnaire_id)
+    .select_from(User)
+    .outerjoin(Round, Round.id == bindparam("round_id"))
+    .outerjoin(Questionnaire, Questionnaire.id == Round.questionnaire_id)
     .outerjoin(
-        Assessment,
-        and_(Assessment.round_id == Round.id, Assessment.city_id == bindparam("city_id")),
+        Assessment, and_(Assessment.round_id == Round.id, Assessment.city_id == User.city_id)
     )
     .outerjoin(
-        Response,
-        and_(
-            Response.assessment_id == Assessment.id,
-            Response.respondent_id == bindparam("user_id"),
-        ),
+        Response, and_(Response.assessment_id == Assessment.id, Response.respondent_id == User.id)
     )
-    .outerjoin(Answer, Answer.response_id == Response.id)
-    .where(Round.id == bindparam("round_id"))
+    .where(User.id == bindparam("user_id"), User.active.is_(True))
 )
 _DELETE_ANSWER = delete(Answer).where(
     Answer.response_id == bindparam("response_id"),
@@ -238,57 +260,65 @@ def _store(response_id: int, question_id: int, choice: Choice | None, comment) -
 
 @dataclass(frozen=True)
 class Autosaved:
+    question_id: int
     choice: Choice | None
     area_key: str
     progress: Progress
 
 
-def autosave(
-    round_id: int,
-    user: User,
-    question_id: int | None,
-    raw_answer: object,
-    raw_comment=UNCHANGED,
-    raw_question_id: object = None,
-) -> Autosaved:
+def autosave(round_id: int, user_id: int, posted: object) -> Autosaved:
     """Store (or with an empty answer, delete) one answer and say how far the user got.
 
-    The hot path of the survey, so it loads no ORM objects: one query for the round, the
-    city's assessment, the user's response and the questions answered so far, the
-    questionnaire's layout from the process cache, then one upsert. Everything is read before
-    the write, so that on SQLite the write lock is held for the upsert alone.
+    The hot path of the survey, so it loads no ORM objects, not even the user: one query for
+    the user, the round, the city's assessment, the user's response and the questions answered
+    so far, the questionnaire's layout from the process cache, then one upsert. Everything is
+    read before the write, so that on SQLite the write lock is held for the upsert alone.
     """
-    rows = (
+    found = (
         db.session.connection()
-        .execute(
-            _WRITING_CONTEXT, {"round_id": round_id, "city_id": user.city_id, "user_id": user.id}
-        )
-        .all()
+        .execute(_WRITING_CONTEXT, {"round_id": round_id, "user_id": user_id})
+        .first()
     )
-    if not rows:
+    if found is None:  # removed or deactivated since the page was opened
+        raise AnswerRefused("login", logged_out_message(), status=401)
+    if found.role not in CITY_ROLES or found.city_id is None:
+        raise AnswerRefused(
+            "role", _("Only city team members answer the questionnaire."), status=403
+        )
+    if found.round_id is None:
         raise AnswerRefused("round", _("There is no such round."), status=404)
-    first = rows[0]
-    response_id = first.response_id
-    answered = {row.question_id for row in rows if row.question_id is not None}
-    layout = questionnaire_layout(first.questionnaire_id, first.imported_at)
+    if not isinstance(posted, dict):
+        raise AnswerRefused(
+            "bad_request", _("The request must be a JSON object with a question and an answer.")
+        )
+    raw_question_id = posted.get("question")
+    question_id = parse_id(raw_question_id)
+    answered = {int(i) for i in found.answered.split(",")} if found.answered else set()
+    layout = questionnaire_layout(found.questionnaire_id, found.imported_at)
     question = layout.questions.get(question_id) if question_id is not None else None
     if question is None:
         raise _not_in_questionnaire(raw_question_id)
-    choice = parse_choice(question, raw_answer)
-    comment = parse_comment(raw_comment)
+    choice = parse_choice(question, posted.get("answer"))
+    comment = parse_comment(posted.get("comment", UNCHANGED))
     _refuse_when_locked(
-        first.name,
-        first.round_status == RoundStatus.OPEN,
-        first.assessment_status == AssessmentStatus.SUBMITTED,
+        found.name,
+        found.round_status == RoundStatus.OPEN,
+        found.assessment_status == AssessmentStatus.SUBMITTED,
     )
+    response_id = found.response_id
     if response_id is None:  # the user's first answer in this round
-        response_id = response_for_writing(db.session.get(Round, round_id), user).id
+        writer = Writer(user_id, found.city_id)
+        response_id = response_for_writing(db.session.get(Round, round_id), writer).id
     _store(response_id, question.id, choice, comment)
     if choice is None:
         answered.discard(question.id)
     else:
         answered.add(question.id)
-    return Autosaved(choice, question.area_key, progress_of(layout, answered))
+    return Autosaved(question.id, choice, question.area_key, progress_of(layout, answered))
+
+
+def logged_out_message() -> str:
+    return _("You are logged out: log in again, then reload this page.")
 
 
 def save_page(

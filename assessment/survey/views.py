@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..access import CITY_ROLES, roles_required
+from ..auth.identity import signed_in_user_id
 from ..errors import DmatError
 from ..extensions import db
 from ..models import Area, Role, Round
@@ -153,31 +154,13 @@ def json_error(status: int, code: str, message: str):
 @bp.post("/survey/<int:round_id>/answer")
 def save_answer(round_id: int):
     """Autosave: one answer (and comment) as JSON; each save is its own committed transaction."""
-    if not current_user.is_authenticated:
-        return json_error(
-            401, "login", _("You are logged out: log in again, then reload this page.")
-        )
-    if current_user.role not in CITY_ROLES:
-        return json_error(403, "role", _("Only city team members answer the questionnaire."))
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return json_error(
-            400,
-            "bad_request",
-            _("The request must be a JSON object with a question and an answer."),
-        )
-    raw_id = data.get("question")
-    question_id = parse_id(raw_id)
+    user_id = signed_in_user_id()
+    if user_id is None:
+        return json_error(401, "login", operations.logged_out_message())
+    posted = request.get_json(silent=True)
     for attempt in range(2):
         try:
-            saved = operations.autosave(
-                round_id,
-                current_user,
-                question_id,
-                data.get("answer"),
-                data.get("comment", UNCHANGED),
-                raw_question_id=raw_id,
-            )
+            saved = operations.autosave(round_id, user_id, posted)
             db.session.commit()  # acknowledged only once committed
             break
         except AnswerRefused as refused:
@@ -194,7 +177,7 @@ def save_answer(round_id: int):
     return jsonify(
         {
             "ok": True,
-            "question": question_id,
+            "question": saved.question_id,
             "answer": None if choice is None else (choice.level or choice.kind.value),
             "progress": saved.progress.as_json(saved.area_key),
         }
@@ -270,15 +253,6 @@ def submit(round_id: int):
     db.session.commit()
     flash(_("Your city's assessment is submitted."), "success")
     return redirect(url_for("survey.results", round_id=round_id, city_id=current_user.city_id))
-
-
-def parse_id(raw: object) -> int | None:
-    """A database id from JSON (a number or digits), None for anything else or out of range."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw)
-    return raw if isinstance(raw, int) and 0 < raw < 2**31 else None
 
 
 from . import results_views  # noqa: E402, F401  (the results pages are routes of this blueprint)
