@@ -39,6 +39,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
+        # a file on this machine: there is no server connection to lose, so nothing to ping
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     configure_logging(app)
 
     db.init_app(app)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from assessment.extensions import db
 from assessment.models import Answer, Assessment, Response, Round, User
@@ -53,3 +57,47 @@ def all_answer_rows() -> list[tuple]:
             )
         ).all()
     )
+
+
+TRANSACTION_CONTROL = re.compile(r"^(BEGIN|COMMIT|ROLLBACK)\b", re.IGNORECASE)
+
+
+@contextmanager
+def statements_sent(engine) -> Iterator[list[str]]:
+    """The SQL statements that reach the database inside the block, however they were sent
+    (through SQLAlchemy or on the driver's cursor), as the driver itself traces them; not
+    BEGIN, COMMIT or ROLLBACK. A PostgreSQL statement prepared earlier counts too."""
+    seen: list[str] = []
+    traced = []
+    with tempfile.TemporaryFile() as trace_file:
+
+        def trace(dbapi_connection, _record, _proxy) -> None:
+            if isinstance(dbapi_connection, sqlite3.Connection):
+                dbapi_connection.set_trace_callback(seen.append)
+            else:  # psycopg: libpq's protocol trace, one Execute or Query message a statement
+                import psycopg
+
+                dbapi_connection.pgconn.trace(trace_file.fileno())
+                dbapi_connection.pgconn.set_trace_flags(
+                    psycopg.pq.Trace.SUPPRESS_TIMESTAMPS | psycopg.pq.Trace.REGRESS_MODE
+                )
+            traced.append(dbapi_connection)
+
+        event.listen(engine, "checkout", trace)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "checkout", trace)
+            for dbapi_connection in traced:
+                if isinstance(dbapi_connection, sqlite3.Connection):
+                    dbapi_connection.set_trace_callback(None)
+                else:
+                    dbapi_connection.pgconn.untrace()
+            trace_file.seek(0)
+            for line in trace_file.read().decode(errors="replace").splitlines():
+                fields = line.split("\t")  # direction, length, message, its contents
+                if fields[0] == "F" and fields[2:3] == ["Query"]:
+                    seen.append(fields[3].strip(' "'))
+                elif fields[0] == "F" and fields[2:3] == ["Execute"]:
+                    seen.append("(extended query)")
+    seen[:] = [statement for statement in seen if not TRANSACTION_CONTROL.match(statement)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from assessment import scoring
 from assessment.extensions import db
@@ -17,7 +17,13 @@ from assessment.models import (
 )
 from assessment.results import questionnaire_spec, round_scores
 from tests.conftest import PASSWORD, csrf_token, login
-from tests.survey_support import all_answer_rows, autosave, page_token, stored_answers
+from tests.survey_support import (
+    all_answer_rows,
+    autosave,
+    page_token,
+    statements_sent,
+    stored_answers,
+)
 
 
 @pytest.fixture
@@ -88,13 +94,8 @@ def test_autosave_reads_little_and_the_same_however_many_answers(client, sofia):
     autosave(client, round_.id, token, q["vision_strategy"].id, "3")  # creates the response
 
     def statements_of_one_save(question, answer) -> list[str]:
-        seen = []
-        record = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with statements_sent(db.engine) as seen:
             assert autosave(client, round_.id, token, question.id, answer).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         return seen
 
     early = statements_of_one_save(q["vision_strategy"], "4")

@@ -13,12 +13,23 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, bindparam, cast, delete, func, select
+from sqlalchemy import (
+    BindParameter,
+    String,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ..access import CITY_ROLES
 from ..audit.operations import record
+from ..driver import DriverStatement
 from ..errors import DmatError
 from ..extensions import db
 from ..models import (
@@ -193,11 +204,11 @@ def response_for_writing(round_: Round, user: User | Writer) -> Response:
 # One row: the signed-in user (gone or deactivated: no row), the round, the city's assessment,
 # the user's response and the ids of the questions answered so far, in a single round trip.
 _ANSWERED_SO_FAR = (
-    select(func.aggregate_strings(cast(Answer.question_id, String), ","))
+    select(func.aggregate_strings(cast(Answer.question_id, String), literal_column("','")))
     .where(Answer.response_id == Response.id)
     .scalar_subquery()
 )
-_WRITING_CONTEXT = (
+_WRITING_CONTEXT = DriverStatement(
     select(
         User.role,
         User.city_id,
@@ -221,31 +232,47 @@ _WRITING_CONTEXT = (
     )
     .where(User.id == bindparam("user_id"), User.active.is_(True))
 )
-_DELETE_ANSWER = delete(Answer).where(
-    Answer.response_id == bindparam("response_id"),
-    Answer.question_id == bindparam("question_id"),
+
+
+def _parameter(column) -> BindParameter:
+    return bindparam(column.key, type_=column.type)
+
+
+_DELETE_ANSWER = DriverStatement(
+    delete(Answer).where(
+        Answer.response_id == _parameter(Answer.response_id),
+        Answer.question_id == _parameter(Answer.question_id),
+    )
 )
+_ANSWER_COLUMNS = ("response_id", "question_id", "kind", "level", "updated_at", "comment")
 
 
 @functools.cache
-def _upsert_answer(dialect_name: str, with_comment: bool):
+def _upsert_answer(dialect_name: str, with_comment: bool) -> DriverStatement:
     """INSERT … ON CONFLICT DO UPDATE: two saves of one question at once both succeed (the
     later one wins), and no read is needed to know whether the answer exists."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(Answer)
-    columns = ["kind", "level", "updated_at"] + (["comment"] if with_comment else [])
-    return statement.on_conflict_do_update(
-        index_elements=[Answer.response_id, Answer.question_id],
-        set_={column: statement.excluded[column] for column in columns},
+    table = Answer.__table__
+    statement = dialect.insert(Answer).values(
+        {name: _parameter(table.c[name]) for name in _ANSWER_COLUMNS}
+    )
+    updated = ["kind", "level", "updated_at"] + (["comment"] if with_comment else [])
+    return DriverStatement(
+        statement.on_conflict_do_update(
+            index_elements=[Answer.response_id, Answer.question_id],
+            set_={name: statement.excluded[name] for name in updated},
+        )
     )
 
 
-def _store(response_id: int, question_id: int, choice: Choice | None, comment) -> None:
+def _store(
+    response_id: int, question_id: int, choice: Choice | None, comment, connection=None
+) -> None:
     """One statement: delete the answer, or insert it / update the stored one in place."""
-    connection = db.session.connection()
+    connection = connection or db.session.connection()
     keys = {"response_id": response_id, "question_id": question_id}
     if choice is None:
-        connection.execute(_DELETE_ANSWER, keys)
+        _DELETE_ANSWER.run(connection, keys)
         return
     with_comment = comment is not UNCHANGED
     values = {
@@ -255,7 +282,7 @@ def _store(response_id: int, question_id: int, choice: Choice | None, comment) -
         "updated_at": utcnow(),
         "comment": comment if with_comment else None,
     }
-    connection.execute(_upsert_answer(connection.dialect.name, with_comment), values)
+    _upsert_answer(connection.dialect.name, with_comment).run(connection, values)
 
 
 @dataclass(frozen=True)
@@ -274,11 +301,8 @@ def autosave(round_id: int, user_id: int, posted: object) -> Autosaved:
     so far, the questionnaire's layout from the process cache, then one upsert. Everything is
     read before the write, so that on SQLite the write lock is held for the upsert alone.
     """
-    found = (
-        db.session.connection()
-        .execute(_WRITING_CONTEXT, {"round_id": round_id, "user_id": user_id})
-        .first()
-    )
+    connection = db.session.connection()
+    found = _WRITING_CONTEXT.first(connection, {"round_id": round_id, "user_id": user_id})
     if found is None:  # removed or deactivated since the page was opened
         raise AnswerRefused("login", logged_out_message(), status=401)
     if found.role not in CITY_ROLES or found.city_id is None:
@@ -309,7 +333,7 @@ def autosave(round_id: int, user_id: int, posted: object) -> Autosaved:
     if response_id is None:  # the user's first answer in this round
         writer = Writer(user_id, found.city_id)
         response_id = response_for_writing(db.session.get(Round, round_id), writer).id
-    _store(response_id, question.id, choice, comment)
+    _store(response_id, question.id, choice, comment, connection)
     if choice is None:
         answered.discard(question.id)
     else:
