@@ -55,7 +55,8 @@ class DriverStatement:
             positional_names=tuple(compiled.positiontup) if compiled.positional else None,
             bind_processors=bind_processors,
             fixed_values=fixed_values,
-            row_type=namedtuple("Row", [column.key for column in columns]),
+            # an unnamed column (an unlabelled function) gets a positional name such as _0
+            row_type=namedtuple("Row", [str(column.key) for column in columns], rename=True),
             result_processors=tuple(
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in columns
