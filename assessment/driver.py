@@ -81,10 +81,12 @@ class DriverStatement:
         cursor.execute(compiled.sql, parameters)
         return compiled, cursor
 
-    def run(self, connection: Connection, values: Mapping[str, Any]) -> None:
-        """Execute a statement that returns no rows."""
+    def run(self, connection: Connection, values: Mapping[str, Any]) -> int:
+        """Execute a statement that returns no rows; the number of rows it changed."""
         _, cursor = self._execute(connection, values)
+        changed = cursor.rowcount
         cursor.close()
+        return changed
 
     def first(self, connection: Connection, values: Mapping[str, Any]) -> tuple | None:
         """The first row of a SELECT as a named tuple, or None."""

@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..access import CITY_ROLES
@@ -238,10 +239,24 @@ def _parameter(column) -> BindParameter:
     return bindparam(column.key, type_=column.type)
 
 
+# A write happens only while the answer may still change: checked by the write itself, so a round
+# closed or an assessment submitted since the autosave's lookup is never written past.
+_STILL_OPEN = (
+    select(Response.id)
+    .join(Assessment, Assessment.id == Response.assessment_id)
+    .join(Round, Round.id == Assessment.round_id)
+    .where(
+        Response.id == _parameter(Answer.response_id),
+        Round.status == RoundStatus.OPEN,
+        Assessment.status != AssessmentStatus.SUBMITTED,
+    )
+    .exists()
+)
 _DELETE_ANSWER = DriverStatement(
     delete(Answer).where(
         Answer.response_id == _parameter(Answer.response_id),
         Answer.question_id == _parameter(Answer.question_id),
+        _STILL_OPEN,
     )
 )
 _ANSWER_COLUMNS = ("response_id", "question_id", "kind", "level", "updated_at", "comment")
@@ -249,13 +264,13 @@ _ANSWER_COLUMNS = ("response_id", "question_id", "kind", "level", "updated_at", 
 
 @functools.cache
 def _upsert_answer(dialect_name: str, with_comment: bool) -> DriverStatement:
-    """INSERT … ON CONFLICT DO UPDATE: two saves of one question at once both succeed (the
-    later one wins), and no read is needed to know whether the answer exists."""
+    """INSERT … SELECT … ON CONFLICT DO UPDATE: two saves of one question at once both succeed
+    (the later one wins), no read is needed to know whether the answer exists, and nothing is
+    written once the round is closed or the assessment submitted."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = Answer.__table__
-    statement = dialect.insert(Answer).values(
-        {name: _parameter(table.c[name]) for name in _ANSWER_COLUMNS}
-    )
+    values = select(*(_parameter(table.c[name]) for name in _ANSWER_COLUMNS)).where(_STILL_OPEN)
+    statement = dialect.insert(Answer).from_select(list(_ANSWER_COLUMNS), values)
     updated = ["kind", "level", "updated_at"] + (["comment"] if with_comment else [])
     return DriverStatement(
         statement.on_conflict_do_update(
@@ -267,13 +282,15 @@ def _upsert_answer(dialect_name: str, with_comment: bool) -> DriverStatement:
 
 def _store(
     response_id: int, question_id: int, choice: Choice | None, comment, connection=None
-) -> None:
-    """One statement: delete the answer, or insert it / update the stored one in place."""
+) -> int:
+    """One statement: delete the answer, or insert it / update the stored one in place.
+
+    The number of rows changed: 0 when the round is closed or the assessment submitted, or when
+    an answer to delete was not there."""
     connection = connection or db.session.connection()
     keys = {"response_id": response_id, "question_id": question_id}
     if choice is None:
-        _DELETE_ANSWER.run(connection, keys)
-        return
+        return _DELETE_ANSWER.run(connection, keys)
     with_comment = comment is not UNCHANGED
     values = {
         **keys,
@@ -282,7 +299,7 @@ def _store(
         "updated_at": utcnow(),
         "comment": comment if with_comment else None,
     }
-    _upsert_answer(connection.dialect.name, with_comment).run(connection, values)
+    return _upsert_answer(connection.dialect.name, with_comment).run(connection, values)
 
 
 @dataclass(frozen=True)
@@ -296,13 +313,40 @@ class Autosaved:
 def autosave(round_id: int, user_id: int, posted: object) -> Autosaved:
     """Store (or with an empty answer, delete) one answer and say how far the user got.
 
-    The hot path of the survey, so it loads no ORM objects, not even the user: one query for
-    the user, the round, the city's assessment, the user's response and the questions answered
-    so far, the questionnaire's layout from the process cache, then one upsert. Everything is
-    read before the write, so that on SQLite the write lock is held for the upsert alone.
+    The hot path of the survey, so it loads no ORM objects, not even the user, and runs no
+    transaction: one query for the user, the round, the city's assessment, the user's response
+    and the questions answered so far, the questionnaire's layout from the process cache, then
+    one write that checks for itself that the answer may still change. Each statement commits
+    on its own, so no lock (SQLite) or transaction (PostgreSQL) is held while Python runs, and
+    no BEGIN or COMMIT travels to the server. A user's first answer creates their response in
+    the session's transaction instead, which the caller commits.
     """
-    connection = db.session.connection()
-    found = _WRITING_CONTEXT.first(connection, {"round_id": round_id, "user_id": user_id})
+    with _autocommitting() as connection:
+        found = _WRITING_CONTEXT.first(connection, {"round_id": round_id, "user_id": user_id})
+        question, choice, comment, answered, layout = _checked_answer(found, posted)
+        if found.response_id is not None:
+            changed = _store(found.response_id, question.id, choice, comment, connection)
+    if found.response_id is None:  # the user's first answer in this round
+        writer = Writer(user_id, found.city_id)
+        response = response_for_writing(db.session.get(Round, round_id), writer)
+        changed = _store(response.id, question.id, choice, comment)
+    if not changed and (choice is not None or question.id in answered):
+        # closed or submitted since the lookup (or the answer deleted from another page)
+        _refuse_when_locked(*_lock_state(round_id, found.city_id))
+    if choice is None:
+        answered.discard(question.id)
+    else:
+        answered.add(question.id)
+    return Autosaved(question.id, choice, question.area_key, progress_of(layout, answered))
+
+
+def _autocommitting() -> Connection:
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _checked_answer(found, posted: object):
+    """The question, parsed answer and comment of an autosave, after every check of who may
+    write what; raises AnswerRefused."""
     if found is None:  # removed or deactivated since the page was opened
         raise AnswerRefused("login", logged_out_message(), status=401)
     if found.role not in CITY_ROLES or found.city_id is None:
@@ -317,7 +361,6 @@ def autosave(round_id: int, user_id: int, posted: object) -> Autosaved:
         )
     raw_question_id = posted.get("question")
     question_id = parse_id(raw_question_id)
-    answered = {int(i) for i in found.answered.split(",")} if found.answered else set()
     layout = questionnaire_layout(found.questionnaire_id, found.imported_at)
     question = layout.questions.get(question_id) if question_id is not None else None
     if question is None:
@@ -329,16 +372,17 @@ def autosave(round_id: int, user_id: int, posted: object) -> Autosaved:
         found.round_status == RoundStatus.OPEN,
         found.assessment_status == AssessmentStatus.SUBMITTED,
     )
-    response_id = found.response_id
-    if response_id is None:  # the user's first answer in this round
-        writer = Writer(user_id, found.city_id)
-        response_id = response_for_writing(db.session.get(Round, round_id), writer).id
-    _store(response_id, question.id, choice, comment, connection)
-    if choice is None:
-        answered.discard(question.id)
-    else:
-        answered.add(question.id)
-    return Autosaved(question.id, choice, question.area_key, progress_of(layout, answered))
+    answered = {int(i) for i in found.answered.split(",")} if found.answered else set()
+    return question, choice, comment, answered, layout
+
+
+def _lock_state(round_id: int, city_id: int) -> tuple[str, bool, bool]:
+    round_ = db.session.get(Round, round_id)
+    return (
+        round_.name,
+        round_.is_open,
+        bool((assessment := city_assessment(round_, city_id)) and assessment.is_submitted),
+    )
 
 
 def logged_out_message() -> str:

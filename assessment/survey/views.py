@@ -161,7 +161,7 @@ def save_answer(round_id: int):
     for attempt in range(2):
         try:
             saved = operations.autosave(round_id, user_id, posted)
-            db.session.commit()  # acknowledged only once committed
+            db.session.commit()  # a first answer's new response; the rest is committed
             break
         except AnswerRefused as refused:
             db.session.rollback()
