@@ -217,8 +217,9 @@ def test_a_reload_shows_only_what_the_server_stored(
 def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
     demo, live_server, page, language
 ):
-    """Three cities picked in the form, their radar drawn; the CSV export and a city's PDF report
-    downloaded by the browser and read back."""
+    """The coordinator opens the round's dashboard from the list of rounds, picks three cities in
+    the comparison form and sees their radar, then downloads the CSV export from the dashboard and
+    a city's PDF report from the Reports page; the test reads both files back."""
     base = live_server.url
     baseline = db.session.scalar(select(Round).where(Round.name == BASELINE))
     chosen = ["Athens", "Riga", "Sofia"]
@@ -226,7 +227,15 @@ def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
     choose_language(page, language)
     log_in(page, base, demo["coordinator"])
 
-    page.goto(f"{base}/compare/rounds/{baseline.id}/compare")
+    page.click("a[href='/compare/']")
+    page.click(f"th a[href='/compare/rounds/{baseline.id}']")  # the round's dashboard
+    page.wait_for_selector("#heatmap svg.main-svg")
+    assert page.url == f"{base}/compare/rounds/{baseline.id}"
+    step(page, f"dashboard-{language}")
+    violations = record("round dashboard", language, page)
+    assert not violations, describe(violations)
+
+    page.click(f"nav.tabs a[href='/compare/rounds/{baseline.id}/compare']")
     page.select_option("#city", label=chosen)
     page.click("form.filters button[type=submit]")
     page.wait_for_selector("#radar svg.main-svg")
@@ -236,7 +245,7 @@ def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
     violations = record("compare three cities", language, page)
     assert not violations, describe(violations)
 
-    page.click(f"nav.tabs a[href$='/compare/rounds/{baseline.id}']")  # the round's dashboard
+    page.click(f"nav.tabs a[href='/compare/rounds/{baseline.id}']")  # back to the dashboard
     with page.expect_download() as download:
         page.click("a[href$='/export.csv']")
     with zipfile.ZipFile(download.value.path()) as archive:
@@ -247,10 +256,14 @@ def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
     row = page.locator(f"section:has(h2#round-{baseline.id}) tr:has(th:text-is('Sofia'))")
     with page.expect_download() as download:
         row.locator("a").first.click()
-    text = "".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    report = PdfReader(download.value.path())
+    text = "".join(p.extract_text() for p in report.pages)
     assert "Sofia" in text
     cyrillic = any("\u0400" <= letter <= "\u04ff" for letter in text)
     assert cyrillic == (language == "bg")
+    catalog = report.trailer["/Root"]
+    assert catalog["/Lang"] == language and "/StructTreeRoot" in catalog  # tagged, with a language
+    assert "Sofia" in report.metadata.title
 
 
 ANSWER_ALL_BY_KEYBOARD = """() => {
