@@ -1,8 +1,12 @@
 """Playwright for Python on Debian's Chromium, and axe-core accessibility checks.
 
 ``page`` is a Playwright page in a headless ``/usr/bin/chromium`` (Playwright never downloads a
-browser here). ``step(page, label)`` takes a screenshot of each step of a test into a folder; the
-folder is kept and its path printed only when the test fails. ``axe_violations`` runs axe-core
+browser here). It notes in ``page.problems`` every console error, uncaught exception, refusal by
+the Content-Security-Policy and request to another host than the test's server (plotly.js and
+everything else must come from the app). ``step(page, label)`` takes a screenshot of each step of
+a test into a folder and fails the test on the problems noted since the previous step; the folder
+is kept and its path printed only when the test fails. Problems noted after the last step fail
+the test when the page is closed. ``axe_violations`` runs axe-core
 (the copy bundled in the axe-playwright-python wheel) on the page and returns the violations of
 the given impacts; ``record`` notes one line per checked page, printed at the end of the run.
 
@@ -19,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -49,6 +54,40 @@ def chromium() -> Iterator:
             browser.close()
 
 
+# The browser reports a refusal by the Content-Security-Policy as a DOM event; this makes it a
+# console error too, whatever the browser logs itself. Init scripts are not subject to the CSP.
+REPORT_CSP_VIOLATIONS = """document.addEventListener('securitypolicyviolation', event =>
+    console.error('Content-Security-Policy violation: ' + event.violatedDirective + ' refused '
+        + (event.blockedURI || 'inline code') + ' in ' + event.sourceFile));
+"""
+LOCAL = ("127.0.0.1",)
+
+
+def watch(page) -> None:
+    """Note the page's console errors, uncaught exceptions, CSP refusals and foreign requests."""
+    page.problems = []
+
+    def console(message) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "")
+            page.problems.append(f"console error: {message.text} ({where})")
+
+    def foreign(request) -> None:
+        address = urlsplit(request.url)
+        if address.scheme in ("http", "https", "ws", "wss") and address.hostname not in LOCAL:
+            page.problems.append(f"request to another host: {request.url}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: page.problems.append(f"uncaught exception: {error}"))
+    page.on("request", foreign)
+
+
+def quiet(page) -> None:
+    """Fail on the problems noted since the last call (and forget them)."""
+    problems, page.problems[:] = list(page.problems), []
+    assert not problems, f"{page.url}:\n" + "\n".join(problems)
+
+
 @pytest.fixture
 def page(chromium, request, tmp_path) -> Iterator:
     folder = tmp_path / "screenshots"
@@ -56,7 +95,9 @@ def page(chromium, request, tmp_path) -> Iterator:
     request.node.stash[SCREENSHOTS] = folder
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
+    watch(page)
     page.screenshots = folder  # where step() writes
     page.steps = 0
     try:
@@ -65,15 +106,20 @@ def page(chromium, request, tmp_path) -> Iterator:
         reports = request.node.stash.get(REPORTS, {})
         failed = any(report.failed for report in reports.values())
         if failed:
-            step(page, "failure")
+            step(page, "failure", check=False)
             print(f"screenshots of each step: {folder}")
+        problems = list(page.problems)
         context.close()
         if not failed:
             shutil.rmtree(folder, ignore_errors=True)
+            if problems:
+                pytest.fail("after the last step:\n" + "\n".join(problems))
 
 
-def step(page, label: str) -> Path:
-    """A full-page screenshot named after the step (kept only if the test fails)."""
+def step(page, label: str, check: bool = True) -> Path:
+    """A full-page screenshot named after the step (kept only if the test fails); then, unless
+    ``check`` is false, the console errors, uncaught exceptions, CSP refusals and foreign requests
+    since the previous step fail the test."""
     page.steps += 1
     name = "".join(c if c.isalnum() else "-" for c in label).strip("-")
     path = page.screenshots / f"{page.steps:02d}-{name}.png"
@@ -81,6 +127,8 @@ def step(page, label: str) -> Path:
         page.screenshot(path=str(path), full_page=True)
     except Exception as error:  # a screenshot must never hide the real failure
         print(f"no screenshot for {label}: {error}")
+    if check:
+        quiet(page)
     return path
 
 

@@ -14,6 +14,7 @@ import io
 import zipfile
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -139,6 +140,40 @@ def test_the_check_finds_a_planted_violation(live_server, page):
     assert found == {"button-name": "critical", "image-alt": "critical"}
 
 
+def test_the_checks_catch_console_errors_and_refusals_by_the_csp(live_server, page):
+    """An inline script and a request to another host (both refused by the Content-Security-
+    Policy), a console error, an uncaught exception and a visit to another host are all noted,
+    and fail the next step."""
+    page.goto(live_server.url + "/")
+    assert page.problems == []
+    page.evaluate(
+        """() => {
+            const script = document.createElement('script');
+            script.textContent = 'window.inline = true';
+            document.body.append(script);
+            fetch('http://192.0.2.1/data').catch(() => {});
+            console.error('planted error');
+            setTimeout(() => { throw new Error('planted exception'); });
+        }"""
+    )
+    page.wait_for_timeout(300)
+    found = "\n".join(page.problems)
+    assert page.evaluate("window.inline") is None
+    assert "Content-Security-Policy violation: script-src-elem refused inline" in found
+    assert "Content-Security-Policy violation: connect-src refused http://192.0.2.1/" in found
+    assert "console error: planted error" in found
+    assert "uncaught exception: planted exception" in found
+    with pytest.raises(AssertionError, match="planted error"):
+        step(page, "planted problems")
+    assert page.problems == []
+
+    page.route("http://192.0.2.1/**", lambda route: route.abort())  # the CSP cannot stop a visit
+    with pytest.raises(PlaywrightError):
+        page.goto("http://192.0.2.1/page")
+    assert "request to another host: http://192.0.2.1/page" in page.problems
+    page.problems.clear()
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_survey_area_fits_a_375_pixel_wide_phone(demo, live_server, page, language):
     """On a small phone the area page scrolls only down, never sideways."""
@@ -211,6 +246,8 @@ def test_a_reload_shows_only_what_the_server_stored(
     page.once("dialog", lambda dialog: dialog.accept())  # "some answers are not saved yet"
     page.reload()
     assert page.evaluate(STORED)[question] == ["3"]
+    assert any("console error" in problem for problem in page.problems)  # the failed saves
+    page.problems.clear()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
