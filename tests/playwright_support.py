@@ -8,7 +8,8 @@ a test into a folder and fails the test on the problems noted since the previous
 is kept and its path printed only when the test fails. Problems noted after the last step fail
 the test when the page is closed. ``axe_violations`` runs axe-core
 (the copy bundled in the axe-playwright-python wheel) on the page and returns the violations of
-the given impacts; ``record`` notes one line per checked page, printed at the end of the run.
+the given impacts; ``audit`` checks a page (axe, then every Tab stop's focus indicator) and notes
+one line per checked page, printed at the end of the run.
 
 The app is served by ``live_server`` from tests/browser.py, with its Content-Security-Policy.
 axe is evaluated through the DevTools protocol, which the page's CSP does not govern, so the
@@ -18,6 +19,7 @@ pages are checked as served (no ``bypass_csp``).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -153,17 +155,171 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     return [v for v in axe_results(page)["violations"] if v["impact"] in impacts]
 
 
-def record(label: str, language: str, page) -> list[dict]:
-    """Run axe on the page, note a summary line and return the serious and critical violations.
+def audit(page, label: str, language: str) -> list[str]:
+    """Check the page as it is now and note a summary line for the end of the run; returns a
+    description of each problem found.
 
-    The line counts the rules violated by impact, and the rules axe could not decide (to review).
+    axe-core: no serious or critical violation. Keyboard: from the top of the page, Tab reaches
+    the skip link first and every focused element shows a visible focus indicator.
     """
     results = axe_results(page)
     counts = Counter(v["impact"] for v in results["violations"])
     found = ", ".join(f"{counts[i]} {i}" for i in ("critical", "serious", "moderate", "minor"))
     review = ", ".join(sorted(v["id"] for v in results["incomplete"])) or "none"
-    SUMMARY.append(f"{label} [{language}] {page.url}: {found}; to review: {review}")
-    return [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    problems = [describe(serious)] if serious else []
+
+    stops, unfocused = focus_walk(page)
+    problems += unfocused
+    focus = f"{len(unfocused)} problems" if unfocused else "skip link first, focus visible on all"
+    address = urlsplit(page.url)
+    where = address.path + (f"?{address.query}" if address.query else "")
+    SUMMARY.append(
+        f"{label} [{language}] {where}: axe {found}; to review: {review}; "
+        f"{stops} Tab stops, {focus}"
+    )
+    return problems
+
+
+def rgba(colour: str) -> tuple[float, float, float, float]:
+    """A computed CSS colour, ``rgb(r, g, b)`` or ``rgba(r, g, b, a)``, as numbers."""
+    match = re.fullmatch(r"rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)", colour)
+    assert match, f"not an rgb() colour: {colour}"
+    red, green, blue, alpha = match.groups()
+    return float(red), float(green), float(blue), 1.0 if alpha is None else float(alpha)
+
+
+def over(colour: tuple, backdrop: tuple) -> tuple[float, float, float, float]:
+    """A translucent colour as it shows over an opaque backdrop."""
+    alpha = colour[3]
+    mixed = (alpha * c + (1 - alpha) * b for c, b in zip(colour[:3], backdrop[:3], strict=True))
+    return (*mixed, 1.0)
+
+
+def luminance(colour: tuple) -> float:
+    """WCAG 2.1 relative luminance of an sRGB colour."""
+
+    def linear(channel: float) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(c) for c in colour[:3])
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(first: tuple, second: tuple) -> float:
+    """WCAG 2.1 contrast ratio, from 1 to 21."""
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# Where the focus is after a Tab press, how it is shown and what is drawn around it. A radio or a
+# checkbox may show its focus on its label. The backdrops are what lies just outside the
+# indicator on each side (the stack of elements under a point there, their background colours).
+FOCUS_STOP = """() => {
+    document.getElementById('focus-walk-start')?.remove();
+    const element = document.activeElement;
+    if (!element || element === document.body || window.focusWalk.has(element)) return null;
+    window.focusWalk.add(element);
+    const text = (element.innerText || element.value || element.getAttribute('aria-label') || '');
+    const name = element.tagName.toLowerCase() + (element.id ? '#' + element.id : '')
+        + (element.getAttribute('class') ? '.' + element.getAttribute('class').trim()
+            .split(/\\s+/).join('.') : '')
+        + (element.name ? '[name=' + element.name + ']' : '')
+        + ' "' + text.trim().replace(/\\s+/g, ' ').slice(0, 40) + '"';
+    const bearers = [element];
+    const label = element.closest('label');
+    if (label && element.matches('input[type=radio], input[type=checkbox]')) bearers.push(label);
+    const rings = [];
+    for (const bearer of bearers) {
+        const style = getComputedStyle(bearer);
+        const width = parseFloat(style.outlineWidth);
+        if (style.outlineStyle !== 'none' && width > 0) {
+            rings.push({kind: 'outline', style: style.outlineStyle, colour: style.outlineColor,
+                extent: width + Math.max(0, parseFloat(style.outlineOffset) || 0)});
+        }
+        const shadows = style.boxShadow === 'none' ? [] : style.boxShadow.split(/,(?![^(]*\\))/);
+        for (const shadow of shadows) {
+            const colour = shadow.match(/rgba?\\([^)]*\\)/)[0];
+            const lengths = shadow.replace(colour, '').match(/-?[\\d.]+px/g).map(parseFloat);
+            const [x, y, blur = 0, spread = 0] = lengths;
+            if (!/inset/.test(shadow) && (blur > 0 || spread > 0)) {
+                rings.push({kind: 'box-shadow', colour: colour,
+                    extent: spread + blur + Math.max(Math.abs(x), Math.abs(y))});
+            }
+        }
+    }
+    const rect = element.getBoundingClientRect();
+    const onScreen = rect.width > 0 && rect.height > 0 && rect.bottom > 0 && rect.right > 0
+        && rect.top < innerHeight && rect.left < innerWidth;
+    const box = bearers[bearers.length - 1].getBoundingClientRect();
+    const gap = Math.max(0, ...rings.map(ring => ring.extent)) + 2;
+    const points = [[box.left - gap, (box.top + box.bottom) / 2],
+        [box.right + gap, (box.top + box.bottom) / 2], [(box.left + box.right) / 2, box.top - gap],
+        [(box.left + box.right) / 2, box.bottom + gap]];
+    const backdrops = points.filter(([x, y]) => x >= 0 && y >= 0 && x < innerWidth
+        && y < innerHeight).map(([x, y]) => {
+        const layers = [];
+        for (const under of document.elementsFromPoint(x, y)) {
+            if (bearers.some(bearer => bearer.contains(under))) continue;
+            const background = getComputedStyle(under).backgroundColor;
+            if (!/^rgba\\(.*,\\s*0\\)$/.test(background)) layers.push(background);
+            if (/^rgb\\(/.test(background)) break;
+        }
+        return layers;
+    });
+    return {name, onScreen, rings, backdrops, skipLink: element.matches('.skip-link')
+        && !!document.querySelector(element.getAttribute('href'))};
+}"""
+
+
+def focus_walk(page, limit: int = 150) -> tuple[int, list[str]]:
+    """Press Tab from the top of the page until the focus comes back round (or ``limit`` stops),
+    and check every stop: the first is the skip link and its target exists; each focused element
+    is on screen and shows a focus indicator (an outline, or a box-shadow ring) of which one
+    colour has at least 3:1 contrast with what is drawn around it (WCAG 2.1 1.4.11 and 2.4.7).
+    Returns the number of stops and a description of each failure."""
+    page.evaluate(
+        """() => {
+            window.focusWalk = new Set();
+            const start = document.createElement('span');
+            start.id = 'focus-walk-start';
+            start.tabIndex = -1;
+            document.body.prepend(start);
+            start.focus();
+        }"""
+    )
+    problems: list[str] = []
+    stops = 0
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUS_STOP)
+        if stop is None:
+            break
+        stops += 1
+        if stops == 1 and not stop["skipLink"]:
+            problems.append(f"the first Tab stop is {stop['name']}, not a working skip link")
+        if not stop["onScreen"]:
+            problems.append(f"{stop['name']}: focused but not on screen")
+        if any(ring["style"] == "auto" for ring in stop["rings"] if ring["kind"] == "outline"):
+            continue  # the browser's own two-colour focus ring
+        if not stop["rings"]:
+            problems.append(f"{stop['name']}: no focus indicator (no outline, no box-shadow)")
+            continue
+        # on each side, one of the indicator's colours must stand out from what is around it
+        for layers in stop["backdrops"]:
+            backdrop = (255.0, 255.0, 255.0, 1.0)  # the canvas
+            for layer in reversed(layers):
+                backdrop = over(rgba(layer), backdrop)
+            colours = [over(rgba(ring["colour"]), backdrop) for ring in stop["rings"]]
+            best = max(contrast(colour, backdrop) for colour in colours)
+            if best < 3:
+                problems.append(
+                    f"{stop['name']}: focus indicator {[r['colour'] for r in stop['rings']]} has "
+                    f"{best:.2f}:1 contrast with rgb{tuple(round(c) for c in backdrop[:3])}"
+                )
+                break
+    return stops, problems
 
 
 def describe(violations: list[dict]) -> str:
@@ -182,6 +338,6 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_terminal_summary(terminalreporter):
     if SUMMARY:
-        terminalreporter.section("axe-core accessibility check (violations by impact)")
+        terminalreporter.section("accessibility checks: axe-core violations by impact, Tab stops")
         for line in SUMMARY:
             terminalreporter.write_line(line)

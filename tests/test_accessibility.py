@@ -23,7 +23,7 @@ from assessment.extensions import db
 from assessment.models import City, Role, Round
 
 from .conftest import PASSWORD
-from .playwright_support import axe_violations, describe, needs_chromium, record, step
+from .playwright_support import audit, axe_violations, focus_walk, needs_chromium, step
 
 pytestmark = [pytest.mark.slow, needs_chromium]
 LANGUAGES = ["en", "bg"]
@@ -65,8 +65,8 @@ def check(page, url: str, label: str, language: str) -> list[str]:
     assert response.status == 200, f"{label}: {url} answered {response.status}"
     assert page.get_attribute("html", "lang") == language
     step(page, f"{label}-{language}")
-    violations = record(label, language, page)
-    return [f"{label} ({url}):\n{describe(violations)}"] if violations else []
+    problems = audit(page, label, language)
+    return [f"{label} ({url}):\n" + "\n".join(problems)] if problems else []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -174,6 +174,23 @@ def test_the_checks_catch_console_errors_and_refusals_by_the_csp(live_server, pa
     page.problems.clear()
 
 
+def test_the_focus_check_finds_a_hidden_or_faint_focus(live_server, page):
+    """Without a focus style every Tab stop is reported; with a pale ring on the light page only
+    the stops off the dark header are; a skip link that is not first is reported too."""
+    page.goto(live_server.url + "/login")
+    stops, problems = focus_walk(page)
+    assert stops >= 6 and problems == []
+    page.add_style_tag(content="*:focus-visible { outline: none; box-shadow: none; }")
+    stops, problems = focus_walk(page)
+    assert len(problems) == stops
+    assert all("no focus indicator" in problem for problem in problems)
+    page.add_style_tag(content="*:focus-visible { outline: 3px solid #ffbf47; }")
+    faint = [problem for problem in focus_walk(page)[1] if "1.64:1 contrast" in problem]
+    assert any("input#email" in problem for problem in faint)
+    page.evaluate("document.querySelector('.skip-link').remove()")
+    assert "not a working skip link" in focus_walk(page)[1][0]
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_survey_area_fits_a_375_pixel_wide_phone(demo, live_server, page, language):
     """On a small phone the area page scrolls only down, never sideways."""
@@ -269,8 +286,8 @@ def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
     page.wait_for_selector("#heatmap svg.main-svg")
     assert page.url == f"{base}/compare/rounds/{baseline.id}"
     step(page, f"dashboard-{language}")
-    violations = record("round dashboard", language, page)
-    assert not violations, describe(violations)
+    problems = audit(page, "round dashboard", language)
+    assert not problems, "\n".join(problems)
 
     page.click(f"nav.tabs a[href='/compare/rounds/{baseline.id}/compare']")
     page.select_option("#city", label=chosen)
@@ -279,8 +296,8 @@ def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
     headers = page.locator("#radar-heading ~ table thead th").all_inner_texts()
     assert headers[1:4] == chosen
     step(page, f"compared-{language}")
-    violations = record("compare three cities", language, page)
-    assert not violations, describe(violations)
+    problems = audit(page, "compare three cities", language)
+    assert not problems, "\n".join(problems)
 
     page.click(f"nav.tabs a[href='/compare/rounds/{baseline.id}']")  # back to the dashboard
     with page.expect_download() as download:
@@ -369,5 +386,5 @@ def test_a_new_member_answers_an_area_by_keyboard_and_the_leader_submits(
     page.wait_for_selector("#radar svg.main-svg")
     assert page.url.endswith(f"/results/{round_.id}/{city.id}")
     step(page, f"results-{language}")
-    violations = record("results after submitting", language, page)
-    assert not violations, describe(violations)
+    problems = audit(page, "results after submitting", language)
+    assert not problems, "\n".join(problems)
