@@ -18,6 +18,8 @@ pages are checked as served (no ``bypass_csp``).
 
 from __future__ import annotations
 
+import io
+import math
 import os
 import re
 import shutil
@@ -28,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
 
 from tests.browser import CHROMIUM_ARGS
 
@@ -142,9 +145,11 @@ def axe_results(page) -> dict:
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(AXE_SOURCE)
     return page.evaluate(
-        """() => axe.run(document, {resultTypes: ['violations', 'incomplete']}).then(r => {
+        """() => axe.run(document, {resultTypes: ['violations', 'incomplete'], elementRef: true})
+        .then(r => {
             const brief = v => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + (n.failureSummary || ''))});
+                nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '')),
+                inCharts: v.nodes.filter(n => n.element?.closest('.js-plotly-plot')).length});
             return {violations: r.violations.map(brief), incomplete: r.incomplete.map(brief)};
         })"""
     )
@@ -159,15 +164,31 @@ def audit(page, label: str, language: str) -> list[str]:
     """Check the page as it is now and note a summary line for the end of the run; returns a
     description of each problem found.
 
-    axe-core: no serious or critical violation. Keyboard: from the top of the page, Tab reaches
-    the skip link first and every focused element shows a visible focus indicator.
+    axe-core: no serious or critical violation, and nothing left undecided except the colour
+    contrast of chart texts, which axe cannot work out (text over an SVG drawing or the heatmap's
+    image) and ``chart_contrast`` measures instead. Charts: every chart is drawn, and each of its
+    texts has enough contrast with what is drawn behind it. Keyboard: from the top of the page,
+    Tab reaches the skip link first and every focused element shows a visible focus indicator.
     """
+    page.mouse.move(0, 0)  # no hover label over a chart
+    page.wait_for_function(CHARTS_DRAWN)
     results = axe_results(page)
     counts = Counter(v["impact"] for v in results["violations"])
     found = ", ".join(f"{counts[i]} {i}" for i in ("critical", "serious", "moderate", "minor"))
-    review = ", ".join(sorted(v["id"] for v in results["incomplete"])) or "none"
     serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
     problems = [describe(serious)] if serious else []
+    review = []
+    for result in sorted(results["incomplete"], key=lambda result: result["id"]):
+        in_charts = result["inCharts"] if result["id"] == "color-contrast" else 0
+        if in_charts == len(result["nodes"]):
+            review.append(f"{result['id']} ({in_charts} nodes, all in charts)")
+        else:
+            review.append(result["id"])
+            problems.append(f"axe could not decide: {describe([result])}")
+
+    texts, lowest, faint = chart_contrast(page)
+    problems += faint
+    charts = f"{texts} chart texts measured, lowest {lowest:.1f}:1" if texts else "no charts"
 
     stops, unfocused = focus_walk(page)
     problems += unfocused
@@ -175,10 +196,97 @@ def audit(page, label: str, language: str) -> list[str]:
     address = urlsplit(page.url)
     where = address.path + (f"?{address.query}" if address.query else "")
     SUMMARY.append(
-        f"{label} [{language}] {where}: axe {found}; to review: {review}; "
-        f"{stops} Tab stops, {focus}"
+        f"{label} [{language}] {where}: axe {found}; undecided by axe: "
+        f"{', '.join(review) or 'none'}; {charts}; {stops} Tab stops, {focus}"
     )
     return problems
+
+
+# Every chart of the page is drawn (has texts), unless its data is empty.
+CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-chart], #radar')].every(element => {
+    const source = document.getElementById(element.dataset.source || 'radar-data');
+    return !source || JSON.parse(source.textContent) === null
+        || !!element.querySelector('svg.main-svg text');
+})"""
+
+# The visible texts of a Plotly chart, with their colour, size and box in the chart; then every
+# text of the chart is hidden, so that a screenshot shows what is drawn behind them.
+HIDE_CHART_TEXTS = """chart => {
+    const box = chart.getBoundingClientRect();
+    const texts = [];
+    for (const text of chart.querySelectorAll('svg text')) {
+        const style = getComputedStyle(text);
+        const rect = text.getBoundingClientRect();
+        if (text.textContent.trim() && style.visibility !== 'hidden' && style.display !== 'none'
+                && rect.width > 0 && rect.height > 0) {
+            let opacity = parseFloat(style.fillOpacity);
+            for (let e = text; e && e !== chart; e = e.parentElement) {
+                opacity *= parseFloat(getComputedStyle(e).opacity);
+            }
+            texts.push({content: text.textContent.trim().slice(0, 40), fill: style.fill, opacity,
+                size: parseFloat(style.fontSize), weight: parseInt(style.fontWeight, 10),
+                x: rect.left - box.left, y: rect.top - box.top, width: rect.width,
+                height: rect.height, chartWidth: box.width, chartHeight: box.height});
+        }
+        text.dataset.visibility = text.style.visibility;
+        text.style.visibility = 'hidden';
+    }
+    return texts;
+}"""
+SHOW_CHART_TEXTS = """chart => chart.querySelectorAll('svg text').forEach(text => {
+    text.style.visibility = text.dataset.visibility;
+    delete text.dataset.visibility;
+})"""
+
+
+def chart_contrast(page) -> tuple[int, float, list[str]]:
+    """Measure the contrast of every text of the page's Plotly charts with what is drawn behind it.
+
+    The background is read from a screenshot of the chart with its texts hidden: every colour
+    covering 15% or more of the text's box counts. The text must reach 4.5:1 against each (3:1
+    from 24 px, or from 18.66 px in bold), as WCAG 2.1 1.4.3 asks, and lie inside the chart (a
+    text reaching out of it is cut off). Returns the number of texts, the lowest ratio and a
+    description of each failure.
+    """
+    charts = page.locator(".js-plotly-plot")
+    measured, lowest, problems = 0, 21.0, []
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        chart.scroll_into_view_if_needed()
+        texts = chart.evaluate(HIDE_CHART_TEXTS)
+        try:
+            image = Image.open(io.BytesIO(chart.screenshot(animations="disabled"))).convert("RGB")
+        finally:
+            chart.evaluate(SHOW_CHART_TEXTS)
+        name = chart.get_attribute("id") or f"chart {index + 1}"
+        for text in texts:
+            measured += 1
+            left, top = math.floor(text["x"]), math.floor(text["y"])
+            right = math.ceil(text["x"] + text["width"])
+            bottom = math.ceil(text["y"] + text["height"])
+            inside = right <= text["chartWidth"] + 2 and bottom <= text["chartHeight"] + 2
+            if min(left, top) < -2 or not inside:
+                problems.append(f"{name}: “{text['content']}” is cut off at the chart's edge")
+            box = (max(0, left), max(0, top), min(image.width, right), min(image.height, bottom))
+            if box[2] <= box[0] or box[3] <= box[1]:
+                continue
+            data = image.crop(box).tobytes()  # red, green, blue, red, ...
+            pixels = Counter(zip(data[0::3], data[1::3], data[2::3], strict=True))
+            total = sum(pixels.values())
+            backgrounds = [c for c, n in pixels.items() if n >= 0.15 * total] or [
+                pixels.most_common(1)[0][0]
+            ]
+            ink = rgba(text["fill"])
+            ink = (*ink[:3], ink[3] * text["opacity"])
+            ratio = min(contrast(over(ink, (*b, 1.0)), (*b, 1.0)) for b in backgrounds)
+            lowest = min(lowest, ratio)
+            large = text["size"] >= 24 or (text["size"] >= 18.66 and text["weight"] >= 700)
+            if ratio < (3 if large else 4.5):
+                problems.append(
+                    f"{name}: “{text['content']}” ({text['fill']}, {text['size']:g}px) has "
+                    f"{ratio:.2f}:1 contrast with rgb{backgrounds}"
+                )
+    return measured, lowest, problems
 
 
 def rgba(colour: str) -> tuple[float, float, float, float]:
@@ -216,11 +324,13 @@ def contrast(first: tuple, second: tuple) -> float:
 # Where the focus is after a Tab press, how it is shown and what is drawn around it. A radio or a
 # checkbox may show its focus on its label. The backdrops are what lies just outside the
 # indicator on each side (the stack of elements under a point there, their background colours).
-FOCUS_STOP = """() => {
+FOCUS_STOP = """again => {
     document.getElementById('focus-walk-start')?.remove();
     const element = document.activeElement;
-    if (!element || element === document.body || window.focusWalk.has(element)) return null;
-    window.focusWalk.add(element);
+    if (!again) {
+        if (!element || element === document.body || window.focusWalk.has(element)) return null;
+        window.focusWalk.add(element);
+    }
     const text = (element.innerText || element.value || element.getAttribute('aria-label') || '');
     const name = element.tagName.toLowerCase() + (element.id ? '#' + element.id : '')
         + (element.getAttribute('class') ? '.' + element.getAttribute('class').trim()
@@ -250,8 +360,13 @@ FOCUS_STOP = """() => {
         }
     }
     const rect = element.getBoundingClientRect();
+    let opacity = 1;
+    for (let e = element; e; e = e.parentElement) {
+        opacity *= parseFloat(getComputedStyle(e).opacity);
+    }
     const onScreen = rect.width > 0 && rect.height > 0 && rect.bottom > 0 && rect.right > 0
-        && rect.top < innerHeight && rect.left < innerWidth;
+        && rect.top < innerHeight && rect.left < innerWidth && opacity > 0.9
+        && getComputedStyle(element).visibility === 'visible';
     const box = bearers[bearers.length - 1].getBoundingClientRect();
     const gap = Math.max(0, ...rings.map(ring => ring.extent)) + 2;
     const points = [[box.left - gap, (box.top + box.bottom) / 2],
@@ -276,8 +391,8 @@ FOCUS_STOP = """() => {
 def focus_walk(page, limit: int = 150) -> tuple[int, list[str]]:
     """Press Tab from the top of the page until the focus comes back round (or ``limit`` stops),
     and check every stop: the first is the skip link and its target exists; each focused element
-    is on screen and shows a focus indicator (an outline, or a box-shadow ring) of which one
-    colour has at least 3:1 contrast with what is drawn around it (WCAG 2.1 1.4.11 and 2.4.7).
+    is on screen and opaque, and shows a focus indicator (an outline, or a box-shadow ring) of
+    which one colour has at least 3:1 contrast with what is around it (WCAG 2.1 1.4.11, 2.4.7).
     Returns the number of stops and a description of each failure."""
     page.evaluate(
         """() => {
@@ -293,14 +408,17 @@ def focus_walk(page, limit: int = 150) -> tuple[int, list[str]]:
     stops = 0
     for _ in range(limit):
         page.keyboard.press("Tab")
-        stop = page.evaluate(FOCUS_STOP)
+        stop = page.evaluate(FOCUS_STOP, False)
         if stop is None:
             break
+        if not stop["onScreen"]:  # it may be on its way in (a transition)
+            page.wait_for_timeout(500)
+            stop = page.evaluate(FOCUS_STOP, True)
         stops += 1
         if stops == 1 and not stop["skipLink"]:
             problems.append(f"the first Tab stop is {stop['name']}, not a working skip link")
         if not stop["onScreen"]:
-            problems.append(f"{stop['name']}: focused but not on screen")
+            problems.append(f"{stop['name']}: focused but not on screen, or transparent")
         if any(ring["style"] == "auto" for ring in stop["rings"] if ring["kind"] == "outline"):
             continue  # the browser's own two-colour focus ring
         if not stop["rings"]:

@@ -23,7 +23,16 @@ from assessment.extensions import db
 from assessment.models import City, Role, Round
 
 from .conftest import PASSWORD
-from .playwright_support import audit, axe_violations, focus_walk, needs_chromium, step
+from .playwright_support import (
+    CHARTS_DRAWN,
+    SUMMARY,
+    audit,
+    axe_violations,
+    chart_contrast,
+    focus_walk,
+    needs_chromium,
+    step,
+)
 
 pytestmark = [pytest.mark.slow, needs_chromium]
 LANGUAGES = ["en", "bg"]
@@ -189,6 +198,41 @@ def test_the_focus_check_finds_a_hidden_or_faint_focus(live_server, page):
     assert any("input#email" in problem for problem in faint)
     page.evaluate("document.querySelector('.skip-link').remove()")
     assert "not a working skip link" in focus_walk(page)[1][0]
+
+
+def test_the_chart_check_finds_faint_or_cut_off_text_and_undecided_contrast(
+    demo, live_server, page
+):
+    """A pale tick label is reported with its contrast and a title pushed out of the chart as cut
+    off; text that axe cannot decide about outside a chart is reported too."""
+    baseline = db.session.scalar(select(Round).where(Round.name == BASELINE))
+    sofia = db.session.scalar(select(City).where(City.name == "Sofia"))
+    log_in(page, live_server.url, demo["coordinator"])
+    page.goto(f"{live_server.url}/results/{baseline.id}/{sofia.id}")
+    page.wait_for_function(CHARTS_DRAWN)
+    measured, lowest, problems = chart_contrast(page)
+    assert measured >= 13 and lowest >= 4.5 and problems == []
+
+    page.evaluate(
+        """() => {
+            const texts = [...document.querySelectorAll('#radar text')];
+            texts.find(text => text.textContent === '40').style.fill = '#aaaaaa';
+            texts.find(text => text.textContent === 'Governance').setAttribute('x', 2000);
+        }"""
+    )
+    measured, lowest, problems = chart_contrast(page)
+    assert round(lowest, 2) == 2.32
+    assert len(problems) == 2
+    found = "\n".join(problems)
+    assert "radar: “40” (rgb(170, 170, 170), 13px) has 2.32:1 contrast" in found
+    assert "radar: “Governance” is cut off" in found
+
+    page.evaluate(
+        """() => document.querySelector('main').insertAdjacentHTML('beforeend',
+            '<p style="background-image: linear-gradient(#fff, #000)">over a gradient</p>')"""
+    )
+    assert any("axe could not decide" in problem for problem in audit(page, "planted", "en"))
+    SUMMARY.pop()  # not a page of the app
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
