@@ -1,14 +1,13 @@
-"""Real-browser testing: the app served on a loopback port, driven by Debian's Chromium.
+"""Real-browser testing: the app served on a loopback port, for Debian's Chromium.
 
-``live_server`` serves the suite's app (same database) from a thread; ``browser`` is a headless
-Chromium through Debian's chromedriver (same version as the browser). Pages are looked at as a
-person would: rendered, scripts running, the Content-Security-Policy enforced.
+``live_server`` serves the suite's app (same database) from a thread; the browser is driven by
+Playwright (tests/playwright_support.py) with the flags below. Pages are looked at as a person
+would: rendered, scripts running, the Content-Security-Policy enforced.
 """
 
 from __future__ import annotations
 
 import contextvars
-import shutil
 import threading
 from collections.abc import Iterator
 
@@ -16,7 +15,6 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-CHROMIUM = shutil.which("chromium")
 # headless Chromium on a machine with a closed network: no background connections, no sandbox
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -28,12 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CHROMEDRIVER = shutil.which("chromedriver")
-
-needs_browser = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="Debian's chromium and chromium-driver are not installed (scripts/install adds them)",
-)
 
 
 class LiveServer:
@@ -59,31 +51,3 @@ class LiveServer:
 def live_server(app: Flask) -> Iterator[LiveServer]:
     with LiveServer(app) as server:
         yield server
-
-
-@pytest.fixture
-def browser(tmp_path) -> Iterator:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        *CHROMIUM_ARGS,
-        "--window-size=1280,900",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def console_errors(driver) -> list[str]:
-    """Errors the page's scripts or the CSP reported in the browser console."""
-    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]

@@ -34,7 +34,7 @@ from assessment.extensions import db, limiter
 from assessment.models import City, Role, Round, User
 from config import TestConfig
 
-from .browser import browser, live_server  # noqa: F401  (fixtures for the browser tests)
+from .browser import live_server  # noqa: F401  (the app served for the browser tests)
 from .playwright_support import (  # noqa: F401  (Playwright fixtures and their report hooks)
     chromium,
     page,

@@ -14,6 +14,7 @@ import io
 import zipfile
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -22,10 +23,29 @@ from assessment.extensions import db
 from assessment.models import City, Role, Round
 
 from .conftest import PASSWORD
-from .playwright_support import axe_violations, describe, needs_chromium, record, step
+from .playwright_support import (
+    CHARTS_DRAWN,
+    SUMMARY,
+    audit,
+    axe_violations,
+    chart_contrast,
+    focus_walk,
+    needs_chromium,
+    step,
+)
 
 pytestmark = [pytest.mark.slow, needs_chromium]
 LANGUAGES = ["en", "bg"]
+
+# The levels of each question that the page came with from the server. ``defaultChecked`` is the
+# ``checked`` attribute of the HTML as served; a browser restoring a form's state after a reload
+# sets ``checked`` only, so an answer the server did not store cannot show here.
+STORED = """() => Object.fromEntries([...document.querySelectorAll('fieldset[data-question]')].map(
+    f => [f.dataset.question, [...f.querySelectorAll('input[type=radio]')]
+        .filter(r => r.defaultChecked).map(r => r.value)]))"""
+CHOSEN = """() => Object.fromEntries([...document.querySelectorAll('fieldset[data-question]')].map(
+    f => [f.dataset.question, [...f.querySelectorAll('input[type=radio]')]
+        .filter(r => r.checked).map(r => r.value)]))"""
 
 
 def choose_language(page, language: str) -> None:
@@ -54,8 +74,8 @@ def check(page, url: str, label: str, language: str) -> list[str]:
     assert response.status == 200, f"{label}: {url} answered {response.status}"
     assert page.get_attribute("html", "lang") == language
     step(page, f"{label}-{language}")
-    violations = record(label, language, page)
-    return [f"{label} ({url}):\n{describe(violations)}"] if violations else []
+    problems = audit(page, label, language)
+    return [f"{label} ({url}):\n" + "\n".join(problems)] if problems else []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -129,6 +149,92 @@ def test_the_check_finds_a_planted_violation(live_server, page):
     assert found == {"button-name": "critical", "image-alt": "critical"}
 
 
+def test_the_checks_catch_console_errors_and_refusals_by_the_csp(live_server, page):
+    """An inline script and a request to another host (both refused by the Content-Security-
+    Policy), a console error, an uncaught exception and a visit to another host are all noted,
+    and fail the next step."""
+    page.goto(live_server.url + "/")
+    assert page.problems == []
+    page.evaluate(
+        """() => {
+            const script = document.createElement('script');
+            script.textContent = 'window.inline = true';
+            document.body.append(script);
+            fetch('http://192.0.2.1/data').catch(() => {});
+            console.error('planted error');
+            setTimeout(() => { throw new Error('planted exception'); });
+        }"""
+    )
+    page.wait_for_timeout(300)
+    found = "\n".join(page.problems)
+    assert page.evaluate("window.inline") is None
+    assert "Content-Security-Policy violation: script-src-elem refused inline" in found
+    assert "Content-Security-Policy violation: connect-src refused http://192.0.2.1/" in found
+    assert "console error: planted error" in found
+    assert "uncaught exception: planted exception" in found
+    with pytest.raises(AssertionError, match="planted error"):
+        step(page, "planted problems")
+    assert page.problems == []
+
+    page.route("http://192.0.2.1/**", lambda route: route.abort())  # the CSP cannot stop a visit
+    with pytest.raises(PlaywrightError):
+        page.goto("http://192.0.2.1/page")
+    assert "request to another host: http://192.0.2.1/page" in page.problems
+    page.problems.clear()
+
+
+def test_the_focus_check_finds_a_hidden_or_faint_focus(live_server, page):
+    """Without a focus style every Tab stop is reported; with a pale ring on the light page only
+    the stops off the dark header are; a skip link that is not first is reported too."""
+    page.goto(live_server.url + "/login")
+    stops, problems = focus_walk(page)
+    assert stops >= 6 and problems == []
+    page.add_style_tag(content="*:focus-visible { outline: none; box-shadow: none; }")
+    stops, problems = focus_walk(page)
+    assert len(problems) == stops
+    assert all("no focus indicator" in problem for problem in problems)
+    page.add_style_tag(content="*:focus-visible { outline: 3px solid #ffbf47; }")
+    faint = [problem for problem in focus_walk(page)[1] if "1.64:1 contrast" in problem]
+    assert any("input#email" in problem for problem in faint)
+    page.evaluate("document.querySelector('.skip-link').remove()")
+    assert "not a working skip link" in focus_walk(page)[1][0]
+
+
+def test_the_chart_check_finds_faint_or_cut_off_text_and_undecided_contrast(
+    demo, live_server, page
+):
+    """A pale tick label is reported with its contrast and a title pushed out of the chart as cut
+    off; text that axe cannot decide about outside a chart is reported too."""
+    baseline = db.session.scalar(select(Round).where(Round.name == BASELINE))
+    sofia = db.session.scalar(select(City).where(City.name == "Sofia"))
+    log_in(page, live_server.url, demo["coordinator"])
+    page.goto(f"{live_server.url}/results/{baseline.id}/{sofia.id}")
+    page.wait_for_function(CHARTS_DRAWN)
+    measured, lowest, problems = chart_contrast(page)
+    assert measured >= 13 and lowest >= 4.5 and problems == []
+
+    page.evaluate(
+        """() => {
+            const texts = [...document.querySelectorAll('#radar text')];
+            texts.find(text => text.textContent === '40').style.fill = '#aaaaaa';
+            texts.find(text => text.textContent === 'Governance').setAttribute('x', 2000);
+        }"""
+    )
+    measured, lowest, problems = chart_contrast(page)
+    assert round(lowest, 2) == 2.32
+    assert len(problems) == 2
+    found = "\n".join(problems)
+    assert "radar: “40” (rgb(170, 170, 170), 13px) has 2.32:1 contrast" in found
+    assert "radar: “Governance” is cut off" in found
+
+    page.evaluate(
+        """() => document.querySelector('main').insertAdjacentHTML('beforeend',
+            '<p style="background-image: linear-gradient(#fff, #000)">over a gradient</p>')"""
+    )
+    assert any("axe could not decide" in problem for problem in audit(page, "planted", "en"))
+    SUMMARY.pop()  # not a page of the app
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_survey_area_fits_a_375_pixel_wide_phone(demo, live_server, page, language):
     """On a small phone the area page scrolls only down, never sideways."""
@@ -147,7 +253,7 @@ def test_a_survey_area_fits_a_375_pixel_wide_phone(demo, live_server, page, lang
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_respondent_answers_by_keyboard_alone(demo, live_server, page, language):
     """The skip link is the first stop; Tab reaches the first question, Space or an arrow key
-    chooses a level, autosave stores it, and the choice is there on the next visit."""
+    chooses a level, autosave stores it, and after a reload the server's page holds it."""
     follow_up = db.session.scalar(select(Round).where(Round.name == FOLLOW_UP))
     page.goto(live_server.url + "/")
     choose_language(page, language)
@@ -172,17 +278,46 @@ def test_a_respondent_answers_by_keyboard_alone(demo, live_server, page, languag
     page.wait_for_selector("fieldset[data-question]:first-of-type .save-status.save-ok")
     step(page, f"saved-{language}")
 
-    # a new visit, not a reload: a reload may restore the form's state from the browser's memory
-    page.goto(page.url)
-    assert page.locator(f"{first}:checked").get_attribute("value") == chosen
+    page.reload()
+    question = page.locator("fieldset[data-question]").first.get_attribute("data-question")
+    assert page.evaluate(STORED)[question] == [chosen]
+
+
+def test_a_reload_shows_only_what_the_server_stored(
+    live_server, page, make_city, make_user, make_round
+):
+    """The reload check cannot pass on a choice the browser kept: with the autosave cut off, the
+    chosen level is not on the page the server sends back."""
+    city = make_city("Plovdiv")
+    make_user("member@plovdiv.example", Role.RESPONDENT, city)
+    round_ = make_round()
+    log_in(page, live_server.url, "member@plovdiv.example", PASSWORD)
+    page.goto(f"{live_server.url}/survey/{round_.id}/areas/vision")
+    first = page.locator("fieldset[data-question]").first
+    question = first.get_attribute("data-question")
+    saved = first.locator("input[type=radio]").nth(2)
+    saved.check()
+    page.wait_for_selector("fieldset[data-question]:first-of-type .save-status.save-ok")
+
+    autosave = page.get_attribute("form[data-autosave-url]", "data-autosave-url")
+    page.route(f"**{autosave}", lambda route: route.abort())
+    first.locator("input[type=radio]").nth(0).check()
+    page.wait_for_selector("fieldset[data-question]:first-of-type .save-status.save-retry")
+    assert page.evaluate(CHOSEN)[question] == ["1"]
+    page.once("dialog", lambda dialog: dialog.accept())  # "some answers are not saved yet"
+    page.reload()
+    assert page.evaluate(STORED)[question] == ["3"]
+    assert any("console error" in problem for problem in page.problems)  # the failed saves
+    page.problems.clear()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
     demo, live_server, page, language
 ):
-    """Three cities picked in the form, their radar drawn; the CSV export and a city's PDF report
-    downloaded by the browser and read back."""
+    """The coordinator opens the round's dashboard from the list of rounds, picks three cities in
+    the comparison form and sees their radar, then downloads the CSV export from the dashboard and
+    a city's PDF report from the Reports page; the test reads both files back."""
     base = live_server.url
     baseline = db.session.scalar(select(Round).where(Round.name == BASELINE))
     chosen = ["Athens", "Riga", "Sofia"]
@@ -190,17 +325,25 @@ def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
     choose_language(page, language)
     log_in(page, base, demo["coordinator"])
 
-    page.goto(f"{base}/compare/rounds/{baseline.id}/compare")
+    page.click("a[href='/compare/']")
+    page.click(f"th a[href='/compare/rounds/{baseline.id}']")  # the round's dashboard
+    page.wait_for_selector("#heatmap svg.main-svg")
+    assert page.url == f"{base}/compare/rounds/{baseline.id}"
+    step(page, f"dashboard-{language}")
+    problems = audit(page, "round dashboard", language)
+    assert not problems, "\n".join(problems)
+
+    page.click(f"nav.tabs a[href='/compare/rounds/{baseline.id}/compare']")
     page.select_option("#city", label=chosen)
     page.click("form.filters button[type=submit]")
     page.wait_for_selector("#radar svg.main-svg")
     headers = page.locator("#radar-heading ~ table thead th").all_inner_texts()
     assert headers[1:4] == chosen
     step(page, f"compared-{language}")
-    violations = record("compare three cities", language, page)
-    assert not violations, describe(violations)
+    problems = audit(page, "compare three cities", language)
+    assert not problems, "\n".join(problems)
 
-    page.click(f"nav.tabs a[href$='/compare/rounds/{baseline.id}']")  # the round's dashboard
+    page.click(f"nav.tabs a[href='/compare/rounds/{baseline.id}']")  # back to the dashboard
     with page.expect_download() as download:
         page.click("a[href$='/export.csv']")
     with zipfile.ZipFile(download.value.path()) as archive:
@@ -211,10 +354,14 @@ def test_a_coordinator_compares_three_cities_and_reads_the_downloads(
     row = page.locator(f"section:has(h2#round-{baseline.id}) tr:has(th:text-is('Sofia'))")
     with page.expect_download() as download:
         row.locator("a").first.click()
-    text = "".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    report = PdfReader(download.value.path())
+    text = "".join(p.extract_text() for p in report.pages)
     assert "Sofia" in text
     cyrillic = any("\u0400" <= letter <= "\u04ff" for letter in text)
     assert cyrillic == (language == "bg")
+    catalog = report.trailer["/Root"]
+    assert catalog["/Lang"] == language and "/StructTreeRoot" in catalog  # tagged, with a language
+    assert "Sofia" in report.metadata.title
 
 
 ANSWER_ALL_BY_KEYBOARD = """() => {
@@ -230,8 +377,8 @@ def test_a_new_member_answers_an_area_by_keyboard_and_the_leader_submits(
     live_server, page, make_city, make_user, make_round, language
 ):
     """The leader invites a member, who sets a password, answers a whole area with Tab and
-    Space, finds the answers on the next visit and marks the response complete; the leader then
-    submits and sees the city's radar."""
+    Space, reloads the page and finds the answers as the server stored them, and marks the
+    response complete; the leader then submits and sees the city's radar."""
     base = live_server.url
     city = make_city("Plovdiv")
     make_user("leader@plovdiv.example", Role.LEADER, city)
@@ -266,9 +413,11 @@ def test_a_new_member_answers_an_area_by_keyboard_and_the_leader_submits(
     page.wait_for_function(
         f"document.querySelectorAll('.save-status.save-ok').length === {questions}"
     )
+    chosen = page.evaluate(CHOSEN)
+    assert all(len(levels) == 1 for levels in chosen.values())
     step(page, f"area-answered-{language}")
-    page.goto(area)
-    assert page.locator("fieldset[data-question] input[type=radio]:checked").count() == questions
+    page.reload()
+    assert page.evaluate(STORED) == chosen
     page.goto(f"{base}/survey/{round_.id}/review")
     page.click("main form [name=complete][value='1'] ~ button[type=submit]")
     step(page, f"complete-{language}")
@@ -281,5 +430,5 @@ def test_a_new_member_answers_an_area_by_keyboard_and_the_leader_submits(
     page.wait_for_selector("#radar svg.main-svg")
     assert page.url.endswith(f"/results/{round_.id}/{city.id}")
     step(page, f"results-{language}")
-    violations = record("results after submitting", language, page)
-    assert not violations, describe(violations)
+    problems = audit(page, "results after submitting", language)
+    assert not problems, "\n".join(problems)

@@ -1,53 +1,59 @@
-"""The public pages in a real browser: they render, log in works, no console or CSP errors."""
+"""The public pages in a real browser: they render, log in works, no console or CSP errors.
+
+Console errors, uncaught exceptions and refusals by the Content-Security-Policy fail each step
+(see tests/playwright_support.py).
+"""
 
 from __future__ import annotations
 
-from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
-
 from assessment.models import Role
 
-from .browser import console_errors, needs_browser
 from .conftest import PASSWORD
+from .playwright_support import needs_chromium, step
 
-pytestmark = needs_browser
+pytestmark = needs_chromium
 
 
-def test_landing_login_language_and_logout(browser, live_server, make_user, tmp_path):
+def test_landing_login_language_and_logout(page, live_server, make_user):
     make_user("coordinator@dmat.example", Role.COORDINATOR)
-    browser.get(live_server.url + "/")
-    assert "How digitally mature is your city?" in browser.find_element(By.TAG_NAME, "h1").text
-    browser.save_screenshot(str(tmp_path / "landing.png"))
+    page.goto(live_server.url + "/")
+    assert "How digitally mature is your city?" in page.inner_text("h1")
+    step(page, "landing")
 
-    browser.find_element(By.LINK_TEXT, "Log in").click()
-    browser.find_element(By.ID, "email").send_keys("coordinator@dmat.example")
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.ID, "submit").click()
-    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CLASS_NAME, "user")))
+    page.click("text=Log in")
+    page.fill("#email", "coordinator@dmat.example")
+    page.fill("#password", PASSWORD)
+    page.click("#submit")
+    page.wait_for_selector(".user")
+    step(page, "logged in")
 
-    language = browser.find_element(By.ID, "language")
-    language.find_element(By.CSS_SELECTOR, "option[value=bg]").click()
-    language.find_element(By.XPATH, "./following-sibling::button").click()
-    WebDriverWait(browser, 10).until(
-        EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "община")
-    )
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "bg"
-    browser.find_element(By.CSS_SELECTOR, "form button.link-button").click()
-    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.LINK_TEXT, "Вход")))
-    assert console_errors(browser) == []
+    page.select_option("#language", "bg")
+    page.click("#language ~ button")
+    page.wait_for_function("document.querySelector('h1').textContent.includes('община')")
+    assert page.get_attribute("html", "lang") == "bg"
+    page.click("form button.link-button")
+    page.wait_for_selector("a:text-is('Вход')")
+    step(page, "logged out")
 
 
-def test_plotly_runs_under_the_content_security_policy(browser, live_server):
+def test_plotly_runs_under_the_content_security_policy(page, live_server):
     """plotly.js, served by the app, draws a chart on a page with the app's CSP."""
-    browser.get(live_server.url + "/")
-    browser.execute_script(
-        "const s = document.createElement('script'); s.src = '/vendor/plotly.min.js';"
-        "s.onload = () => { const d = document.createElement('div'); d.id = 'chart';"
-        "document.body.appendChild(d); Plotly.newPlot(d, [{type: 'scatterpolar', r: [1, 2, 3],"
-        "theta: ['a', 'b', 'c'], fill: 'toself'}]).then(() => { window.drawn = true; }); };"
-        "document.head.appendChild(s);"
+    response = page.goto(live_server.url + "/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const script = document.createElement('script');
+            script.src = '/vendor/plotly.min.js';
+            script.onerror = reject;
+            script.onload = () => {
+                const chart = document.createElement('div');
+                chart.id = 'chart';
+                document.body.append(chart);
+                Plotly.newPlot(chart, [{type: 'scatterpolar', r: [1, 2, 3],
+                    theta: ['a', 'b', 'c'], fill: 'toself'}]).then(() => resolve());
+            };
+            document.head.append(script);
+        })"""
     )
-    WebDriverWait(browser, 20).until(lambda b: b.execute_script("return window.drawn === true"))
-    assert browser.find_elements(By.CSS_SELECTOR, "#chart svg.main-svg")
-    assert console_errors(browser) == []
+    assert page.locator("#chart svg.main-svg").count() > 0
+    step(page, "chart drawn")

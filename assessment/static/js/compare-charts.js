@@ -38,8 +38,30 @@
     }, CONFIG);
   }
 
+  var INK = "#1d2733";  /* the page's text colour */
+  var WHITE = "#ffffff";
+
+  function luminance(hex) {
+    /* WCAG relative luminance of a #rrggbb colour. */
+    var channels = [1, 3, 5].map(function (i) {
+      var c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+  }
+
+  function readableOn(hex) {
+    /* White or ink, whichever has more contrast with the background (as the dashboard table). */
+    var background = luminance(hex);
+    var onWhite = 1.05 / (background + 0.05);
+    var onInk = (background + 0.05) / (luminance(INK) + 0.05);
+    return onWhite > onInk ? WHITE : INK;
+  }
+
   function heatmap(element, data) {
-    /* Colour by stage with a stepped colour scale: z is the stage, the text is the score. */
+    /* Colour by stage with a stepped colour scale: z is the stage, the text is the score. The
+       scores are a text trace on top, each in white or ink for its cell's colour: the heatmap's
+       own text has one automatic colour, too faint on the orange and light green stages. */
     var colours = data.stage_colours;
     var scale = [];
     for (var stage = 1; stage <= 5; stage++) {
@@ -50,15 +72,31 @@
     var text = data.values.map(function (row) {
       return row.map(function (v) { return v === null ? insufficient : v.toFixed(1); });
     });
-    Plotly.newPlot(element, [{
+    var traces = [{
       type: "heatmap", x: data.columns, y: data.rows, z: data.stages, text: text,
       zmin: 0.5, zmax: 5.5, colorscale: scale, showscale: false, xgap: 2, ygap: 2,
-      texttemplate: data.rows.length <= 60 ? "%{text}" : "",
       hovertemplate: "%{y} · %{x}: %{text}<extra></extra>"
-    }], {
+    }];
+    if (data.rows.length <= 60) {
+      var cells = { x: [], y: [], text: [], ink: [] };
+      data.rows.forEach(function (row, i) {
+        data.columns.forEach(function (column, j) {
+          var cellStage = data.stages[i][j];
+          cells.x.push(column);
+          cells.y.push(row);
+          cells.text.push(text[i][j]);
+          cells.ink.push(cellStage ? readableOn(colours[cellStage]) : INK);
+        });
+      });
+      traces.push({ type: "scatter", mode: "text", x: cells.x, y: cells.y, text: cells.text,
+        textfont: { color: cells.ink }, hoverinfo: "skip", showlegend: false });
+    }
+    Plotly.newPlot(element, traces, {
       font: FONT, margin: { t: 40, l: 160, r: 20, b: 20 },
-      height: Math.max(260, 22 * data.rows.length + 80),
-      xaxis: { side: "top" }, yaxis: { autorange: "reversed" }
+      height: Math.max(260, 22 * data.rows.length + 180),
+      /* automargin: the column titles, turned to fit, are not cut off at the top */
+      xaxis: { side: "top", automargin: true, range: [-0.5, data.columns.length - 0.5] },
+      yaxis: { automargin: true, range: [data.rows.length - 0.5, -0.5] }
     }, CONFIG);
   }
 
@@ -73,6 +111,7 @@
     });
     Plotly.newPlot(element, traces, {
       font: FONT, margin: { t: 20, l: 50, r: 20, b: 60 }, height: 440, showlegend: false,
+      xaxis: { automargin: true },  /* long area titles, turned, are not cut off at the bottom */
       yaxis: { range: data.scale, dtick: 20, zeroline: false }
     }, CONFIG);
   }

@@ -9,7 +9,24 @@
     return;
   }
   var chart = JSON.parse(block.textContent);
-  var theta = chart.axes.concat([chart.axes[0]]); // close the polygon
+
+  function wrap(title) {
+    // long area titles on several lines, so that they fit beside the chart (polar axes have no
+    // automatic margins)
+    var lines = [];
+    title.split(" ").forEach(function (word) {
+      var last = lines.length - 1;
+      if (last >= 0 && (lines[last] + " " + word).length <= 16) {
+        lines[last] += " " + word;
+      } else {
+        lines.push(word);
+      }
+    });
+    return lines.join("<br>");
+  }
+
+  var axes = chart.axes.map(wrap);
+  var theta = axes.concat([axes[0]]); // close the polygon
 
   function closed(values) {
     return values.concat([values[0]]);
