@@ -12,8 +12,10 @@ what the ORM would store and read.
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection, Dialect
@@ -101,3 +103,27 @@ class DriverStatement:
                 for processor, value in zip(compiled.result_processors, row, strict=True)
             )
         )
+
+
+@contextmanager
+def autocommitting(connection: Connection) -> Iterator[Connection]:
+    """Within the block, the driver commits each statement on its own: no BEGIN or COMMIT is
+    sent, and no lock or transaction is held between statements.
+
+    Set on the driver's connection directly: SQLAlchemy's own AUTOCOMMIT option would, on
+    SQLite, run a PRAGMA each time the connection goes back to the pool, which costs more than
+    the autosave's statements. The connection must not be in a transaction.
+    """
+    driver_connection = connection.connection.dbapi_connection
+    # sqlite3 commits by itself when its isolation_level is None; psycopg when autocommit is on
+    setting, on = (
+        ("isolation_level", None)
+        if isinstance(driver_connection, sqlite3.Connection)
+        else ("autocommit", True)
+    )
+    before = getattr(driver_connection, setting)
+    setattr(driver_connection, setting, on)
+    try:
+        yield connection
+    finally:
+        setattr(driver_connection, setting, before)

@@ -25,12 +25,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..access import CITY_ROLES
 from ..audit.operations import record
-from ..driver import DriverStatement
+from ..driver import DriverStatement, autocommitting
 from ..errors import DmatError
 from ..extensions import db
 from ..models import (
@@ -321,7 +320,7 @@ def autosave(round_id: int, user_id: int, posted: object) -> Autosaved:
     no BEGIN or COMMIT travels to the server. A user's first answer creates their response in
     the session's transaction instead, which the caller commits.
     """
-    with _autocommitting() as connection:
+    with db.engine.connect() as pooled, autocommitting(pooled) as connection:
         found = _WRITING_CONTEXT.first(connection, {"round_id": round_id, "user_id": user_id})
         question, choice, comment, answered, layout = _checked_answer(found, posted)
         if found.response_id is not None:
@@ -338,10 +337,6 @@ def autosave(round_id: int, user_id: int, posted: object) -> Autosaved:
     else:
         answered.add(question.id)
     return Autosaved(question.id, choice, question.area_key, progress_of(layout, answered))
-
-
-def _autocommitting() -> Connection:
-    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _checked_answer(found, posted: object):

@@ -161,7 +161,8 @@ def save_answer(round_id: int):
     for attempt in range(2):
         try:
             saved = operations.autosave(round_id, user_id, posted)
-            db.session.commit()  # a first answer's new response; the rest is committed
+            if db.session().in_transaction():  # a first answer's new response
+                db.session.commit()
             break
         except AnswerRefused as refused:
             db.session.rollback()
