@@ -27,9 +27,10 @@ import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import NamedTuple
 
 from .client import Deadline, Respondent, Session, Tally
-from .servers import VENV_BIN, gunicorn, postgres
+from .servers import VENV_BIN, cpu_seconds, gunicorn, postgres
 
 
 def prepare(database_url: str, cities: int, respondents: int) -> None:
@@ -120,8 +121,16 @@ def coordinator_loop(base, email, stop, tally, delay=0.0) -> None:
         time.sleep(reading.uniform(5.0, 15.0))  # a coordinator reads the dashboard a while
 
 
-def saturate(base: str, users: int, seconds: float, emails: list[str] | None) -> float:
-    """Requests per second with no think time: autosave when emails are given, else hello.
+class Saturation(NamedTuple):
+    per_second: float
+    cpu_ms: dict[str, float]  # CPU milliseconds per request, by server process
+
+
+def saturate(
+    base: str, users: int, seconds: float, emails: list[str] | None, servers: dict[str, int]
+) -> Saturation:
+    """Requests per second with no think time: autosave when emails are given, else hello,
+    and the CPU time each of ``servers`` (name -> pid) spent per request.
 
     Clients log in first; the clock starts once all of them are ready, so logins don't count.
     """
@@ -156,18 +165,26 @@ def saturate(base: str, users: int, seconds: float, emails: list[str] | None) ->
     ready.wait(timeout=120)
     kind = "autosave" if emails else "hello"
     counted = len(tally.latencies[kind])
+    cpu_before = {name: cpu_seconds(pid) for name, pid in servers.items()}
     started = time.monotonic()
     deadline.at = started + seconds
     start.set()
     for worker in workers:
         worker.join(seconds + 60)
-    return (len(tally.latencies[kind]) - counted) / (time.monotonic() - started)
+    requests = len(tally.latencies[kind]) - counted
+    cpu_ms = {
+        name: 1000 * (cpu_seconds(pid) - cpu_before[name]) / max(requests, 1)
+        for name, pid in servers.items()
+    }
+    return Saturation(requests / (time.monotonic() - started), cpu_ms)
 
 
 def run_database(kind: str, args) -> dict:
     with ExitStack() as stack:
+        database_servers = {}
         if kind == "postgresql":
-            url = stack.enter_context(postgres())
+            database = stack.enter_context(postgres())
+            url, database_servers = database.url, {"postgres": database.pid}
         else:
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="dmat-load-"))
             url = f"sqlite:///{Path(folder) / 'load.sqlite'}"
@@ -180,9 +197,10 @@ def run_database(kind: str, args) -> dict:
             "DMAT_LOG_REQUESTS": "0",
             "DMAT_RATELIMIT_ENABLED": "0",
         }
-        base = stack.enter_context(
+        server = stack.enter_context(
             gunicorn("assessment:create_app()", env, args.workers, "/health")
         )
+        base = server.url
         emails = [
             f"member{m}@demo-city-{c:04d}.example"
             for c in range(22, 22 + args.cities - 21)
@@ -199,16 +217,31 @@ def run_database(kind: str, args) -> dict:
         print(
             f"  acknowledged answers: {len(tally.acknowledged)}, missing in the database: {missing}"
         )
-        autosave_rps = saturate(base, args.saturation_users, args.saturation_seconds, emails)
+        autosave = saturate(
+            base,
+            args.saturation_users,
+            args.saturation_seconds,
+            emails,
+            {"gunicorn": server.pid, **database_servers},
+        )
     hello_env = {"DMAT_WORKERS": str(args.workers)}
-    with gunicorn("bench.hello_app:app", hello_env, args.workers, "/hello") as hello_base:
-        hello_rps = saturate(hello_base, args.saturation_users, args.saturation_seconds, None)
+    with gunicorn("bench.hello_app:app", hello_env, args.workers, "/hello") as hello_server:
+        hello = saturate(
+            hello_server.url,
+            args.saturation_users,
+            args.saturation_seconds,
+            None,
+            {"gunicorn": hello_server.pid},
+        )
+    ratio = autosave.per_second / hello.per_second
     print(
         f"\nsaturation ({args.saturation_users} clients, no think time): autosave "
-        f"{autosave_rps:.0f} req/s, hello {hello_rps:.0f} req/s, ratio "
-        f"{autosave_rps / hello_rps:.2f}"
+        f"{autosave.per_second:.0f} req/s, hello {hello.per_second:.0f} req/s, ratio {ratio:.2f}"
     )
-    return {"tally": tally, "missing": missing, "ratio": autosave_rps / hello_rps}
+    for name, result in (("autosave", autosave), ("hello", hello)):
+        spent = ", ".join(f"{server} {ms:.2f}" for server, ms in result.cpu_ms.items())
+        print(f"  server CPU ms per {name}: {spent}")
+    return {"tally": tally, "missing": missing, "ratio": ratio}
 
 
 def verify_stored(url: str, acknowledged: dict) -> int:

@@ -16,9 +16,27 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) used so far by a process and its living children (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+        pending.extend(int(child) for child in children)
+    return total
 
 
 def free_port() -> int:
@@ -27,9 +45,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(NamedTuple):
+    url: str
+    pid: int  # the main process: its CPU time and its children's is the server's cost
+
+
 @contextmanager
-def postgres() -> Iterator[str]:
-    """A fresh PostgreSQL server; yields its database URL."""
+def postgres() -> Iterator[Server]:
+    """A fresh PostgreSQL server (fsync off, as in the tests); yields its database URL."""
     folder = tempfile.mkdtemp(prefix="dmat-bench-pg-")
     try:
         url = subprocess.run(
@@ -38,7 +61,8 @@ def postgres() -> Iterator[str]:
             capture_output=True,
             text=True,
         ).stdout.strip()
-        yield url
+        pid = int((Path(folder) / "data" / "postmaster.pid").read_text().split()[0])
+        yield Server(url, pid)
     finally:
         subprocess.run([str(ROOT / "scripts" / "postgres"), "stop", folder], check=False)
         shutil.rmtree(folder, ignore_errors=True)
@@ -58,8 +82,8 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], workers: int, ready_path: str) -> Iterator[str]:
-    """gunicorn serving ``app`` with the project's gunicorn.conf.py; yields the base URL."""
+def gunicorn(app: str, env: dict[str, str], workers: int, ready_path: str) -> Iterator[Server]:
+    """gunicorn serving ``app`` with the project's gunicorn.conf.py; yields its base URL."""
     port = free_port()
     environment = {
         **os.environ,
@@ -77,7 +101,7 @@ def gunicorn(app: str, env: dict[str, str], workers: int, ready_path: str) -> It
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + ready_path)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
