@@ -18,7 +18,7 @@ import weasyprint
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from weasyprint.text.fonts import FontConfiguration
 
 from assessment.models import City, Round
@@ -55,6 +55,12 @@ def signed(change: float | None) -> str:
     if rounded == 0:
         return "±" + format_decimal(0, format="0.0")
     return format_decimal(rounded, format="+0.0;-0.0")
+
+
+def unbroken(text: object) -> Markup:
+    """``text`` (escaped) with no-break spaces: kept on one line without a nowrap element, each
+    of which costs WeasyPrint an inline box to lay out and draw."""
+    return Markup(str(escape(text)).replace(" ", "\u00a0"))
 
 
 def page_counter() -> Markup:
@@ -101,6 +107,7 @@ def render_report_html(template: str, context: dict, language: str) -> str:
             css_header=css_string(_("Digital maturity report")),
             format_date=format_date,
             signed=signed,
+            unbroken=unbroken,
         )
 
 
