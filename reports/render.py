@@ -30,6 +30,14 @@ from .fetcher import RestrictedURLFetcher
 TEMPLATE_VERSION = "1"  # raise when the templates or the rendering options change meaning
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "reports"
 PDF_VARIANT = "pdf/ua-1"
+# Whitespace next to these tags never shows (CSS drops it at the start and end of a line and
+# between blocks), but WeasyPrint still makes a text box of every run of it and discards it later.
+_BLOCK_TAGS = (
+    "html|head|title|meta|style|body|section|div|figure|figcaption|h[1-6]|p|ul|ol|li|"
+    "table|caption|colgroup|col|thead|tbody|tr|th|td"
+)
+_SPACE_AFTER_BLOCK_TAG = re.compile(rf"(<(?:{_BLOCK_TAGS})\b[^>]*>|</(?:{_BLOCK_TAGS})>)\s+")
+_SPACE_BEFORE_BLOCK_TAG = re.compile(rf"\s+(?=</?(?:{_BLOCK_TAGS})\b)")
 
 
 @dataclass(frozen=True)
@@ -98,9 +106,14 @@ def html_to_pdf(html: str) -> bytes:
     return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=font_configuration())
 
 
+def without_block_spaces(html: str) -> str:
+    """``html`` without the whitespace around block and table tags, which renders the same."""
+    return _SPACE_BEFORE_BLOCK_TAG.sub("", _SPACE_AFTER_BLOCK_TAG.sub(r"\1", html))
+
+
 def render_report_html(template: str, context: dict, language: str) -> str:
     with force_locale(language):
-        return render_template(
+        html = render_template(
             template,
             **context,
             css_page_counter=page_counter(),
@@ -109,6 +122,7 @@ def render_report_html(template: str, context: dict, language: str) -> str:
             signed=signed,
             unbroken=unbroken,
         )
+    return without_block_spaces(html)
 
 
 def cache_key(html: str, extra: str = "") -> str:
