@@ -2,7 +2,8 @@
 
 Prints the median time of one city report (warm: the process has rendered one before), of
 ``dmat reports`` for every demo city of a round, and the ratio of a city report (context, HTML,
-PDF) to a bare WeasyPrint render of the same finished HTML. City reports and bare renders are
+PDF) to a bare WeasyPrint render of the same finished HTML with the same print stylesheet (both
+parsed afresh, WeasyPrint's defaults otherwise). City reports and bare renders are
 measured in turns, so that a machine busy with other work slows both alike; CPU time is shown
 beside wall time for the same reason.
 
@@ -59,6 +60,7 @@ def main() -> None:
     from config import Config
     from reports.context import city_report_context
     from reports.render import PDF_VARIANT, city_report, render_report_html
+    from reports.stylesheets import stylesheet_text
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = database
@@ -81,8 +83,11 @@ def main() -> None:
         def full() -> None:
             city_report(round_, city, args.lang, use_cache=False)
 
+        css = stylesheet_text()
+
         def bare() -> None:
-            weasyprint.HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT)
+            sheets = [weasyprint.CSS(string=css)]
+            weasyprint.HTML(string=html).write_pdf(stylesheets=sheets, pdf_variant=PDF_VARIANT)
 
         full()  # warm-up: fonts, templates, imports
         bare()

@@ -8,7 +8,6 @@ so a cached PDF is served only while it is still exactly what a fresh render wou
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -19,13 +18,13 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from weasyprint.text.fonts import FontConfiguration
 
 from assessment.models import City, Round
 from assessment.presentation import score_text
 
 from .cache import ReportCache
 from .fetcher import RestrictedURLFetcher
+from .stylesheets import ReportHTML, font_configuration, report_stylesheet, stylesheet_digest
 
 TEMPLATE_VERSION = "1"  # raise when the templates or the rendering options change meaning
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "reports"
@@ -90,20 +89,20 @@ def fetcher() -> RestrictedURLFetcher:
     return RestrictedURLFetcher([current_app.static_folder, TEMPLATES_DIR], timeout=2)
 
 
-@functools.cache
-def font_configuration() -> FontConfiguration:
-    """One per process: building it for every render costs a tenth of a second."""
-    return FontConfiguration()
-
-
 def html_to_pdf(html: str) -> bytes:
-    """The PDF of finished report HTML: tagged PDF/UA-1, resources only via the fetcher."""
-    document = weasyprint.HTML(
+    """The PDF of finished report HTML with the reports' print stylesheet: tagged PDF/UA-1,
+    resources only via the fetcher."""
+    url_fetcher = fetcher()
+    document = ReportHTML(
         string=html,
         base_url=str(Path(current_app.static_folder).resolve()) + "/",
-        url_fetcher=fetcher(),
+        url_fetcher=url_fetcher,
     )
-    return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=font_configuration())
+    return document.write_pdf(
+        stylesheets=[report_stylesheet(url_fetcher)],
+        pdf_variant=PDF_VARIANT,
+        font_config=font_configuration(),
+    )
 
 
 def without_block_spaces(html: str) -> str:
@@ -127,7 +126,15 @@ def render_report_html(template: str, context: dict, language: str) -> str:
 
 def cache_key(html: str, extra: str = "") -> str:
     digest = hashlib.sha256()
-    for part in (TEMPLATE_VERSION, weasyprint.__version__, PDF_VARIANT, extra, html):
+    parts = (
+        TEMPLATE_VERSION,
+        weasyprint.__version__,
+        PDF_VARIANT,
+        stylesheet_digest(),
+        extra,
+        html,
+    )
+    for part in parts:
         digest.update(part.encode())
         digest.update(b"\x00")
     return digest.hexdigest()
