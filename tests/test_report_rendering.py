@@ -16,7 +16,7 @@ import weasyprint.html
 from pypdf import PdfReader
 
 from reports import stylesheets
-from reports.render import cache_key, html_to_pdf, unbroken, without_block_spaces
+from reports.render import cache_key, html_to_pdf, svg_image, unbroken, without_block_spaces
 from tests.test_reports import flat, pdf_text
 
 
@@ -111,3 +111,48 @@ def test_running_header_and_page_counter_in_each_language(demo, language):
         assert counter.format(number, len(pages)) in flat(text)
         if number > 1:
             assert header in flat(text)
+
+
+def figure_alt_texts(pdf: bytes) -> list[str]:
+    """The alternative texts of the Figure elements of a tagged PDF's structure tree."""
+    found = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if node.get("/S") == "/Figure":
+            found.append(str(node.get("/Alt", "")))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and "/S" in kid:
+                walk(kid)
+
+    walk(PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+@pytest.mark.parametrize("language", ["en", "bg"])
+def test_the_radar_is_a_figure_with_its_alternative_text(demo, language):
+    from assessment.lookups import city_named, round_named
+    from reports.render import city_report, cohort_report
+
+    round_ = round_named("2022 follow-up")
+    city = city_report(round_, city_named("Sofia"), language, False).pdf
+    cohort = cohort_report(round_, language, False).pdf
+    expected = {"en": "Radar chart of the", "bg": "Радарна диаграма на"}[language]
+    for pdf in (city, cohort):
+        (alt,) = figure_alt_texts(pdf)
+        assert alt.startswith(expected) and alt.endswith(".")
+
+
+def test_svg_image_keeps_the_chart_and_escapes_its_label():
+    from base64 import b64decode
+
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" class="radar" role="img" '
+        'aria-label="Scores of &lt;b&gt; &amp; &quot;co&quot;"><text>&lt;img&gt;</text></svg>'
+    )
+    image = str(svg_image(svg))
+    assert image.startswith('<img class="radar" alt="Scores of &lt;b&gt; &amp; &#34;co&#34;" ')
+    data = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', image).group(1)
+    assert b64decode(data).decode() == svg
