@@ -2,7 +2,8 @@
 
 Prints the median time of one city report (warm: the process has rendered one before), of
 ``dmat reports`` for every demo city of a round, and the ratio of a city report (context, HTML,
-PDF) to a bare WeasyPrint render of the same finished HTML. City reports and bare renders are
+PDF) to a bare WeasyPrint render of the same finished HTML with the same print stylesheet (both
+parsed afresh, WeasyPrint's defaults otherwise). City reports and bare renders are
 measured in turns, so that a machine busy with other work slows both alike; CPU time is shown
 beside wall time for the same reason.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -59,6 +61,7 @@ def main() -> None:
     from config import Config
     from reports.context import city_report_context
     from reports.render import PDF_VARIANT, city_report, render_report_html
+    from reports.stylesheets import stylesheet_text
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = database
@@ -81,8 +84,11 @@ def main() -> None:
         def full() -> None:
             city_report(round_, city, args.lang, use_cache=False)
 
+        css = stylesheet_text()
+
         def bare() -> None:
-            weasyprint.HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT)
+            sheets = [weasyprint.CSS(string=css)]
+            weasyprint.HTML(string=html).write_pdf(stylesheets=sheets, pdf_variant=PDF_VARIANT)
 
         full()  # warm-up: fonts, templates, imports
         bare()
@@ -93,9 +99,13 @@ def main() -> None:
         city_report(round_, city, args.lang)  # fills the cache
         cached_times = [timed(lambda: city_report(round_, city, args.lang)) for _ in range(5)]
 
-    batch_times = []
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its workers
+        return usage.ru_utime + usage.ru_stime
+
+    batch_times, batch_cpu = [], []
     for _ in range(args.batch_runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), children_cpu()
         subprocess.run(
             [
                 str(Path(sys.executable).parent / "dmat"),
@@ -111,6 +121,7 @@ def main() -> None:
             env=os.environ,
         )
         batch_times.append(time.perf_counter() - started)
+        batch_cpu.append(children_cpu() - cpu)
 
     def median(pairs, index):
         return statistics.median(p[index] for p in pairs)
@@ -137,6 +148,10 @@ def main() -> None:
     print(
         f"dmat reports ({cities} cities, uncached), median of {args.batch_runs}: {batch:.2f} s "
         f"[target < {TARGET_BATCH_SECONDS} s]  runs: {', '.join(f'{t:.2f}' for t in batch_times)}"
+    )
+    print(
+        f"dmat reports CPU time of all its processes, median: {statistics.median(batch_cpu):.2f} s "
+        f"(on {os.cpu_count()} cores)"
     )
 
 

@@ -1,13 +1,17 @@
 """Every city's report of a round into a folder, on all cores.
 
-Each worker process builds its own app (from the caller's configuration) and renders whole
-reports; WeasyPrint is CPU-bound, so processes, not threads, keep both cores busy. An in-memory
-SQLite database cannot be shared between processes, so that case renders in this process.
+Worker processes render whole reports; WeasyPrint is CPU-bound, so processes, not threads, keep
+both cores busy. Where processes are forked, this process first does what a first report costs
+once (WeasyPrint's import, stylesheets, fonts, templates, translations) and the workers start
+with it, using this process's app; a spawned worker builds its own app from the caller's
+configuration. An in-memory SQLite database cannot be shared between processes, so that case
+renders in this process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import time
@@ -62,11 +66,29 @@ def render_job(job: Job) -> Outcome:
         db.session.remove()
 
 
-def warm_up() -> None:
-    """Load the fonts once here, so that forked workers start with them loaded."""
+def warm_up(job: Job | None = None) -> None:
+    """Everything a first report costs once per process, done here before the workers fork so
+    that each starts with it: WeasyPrint imported, the stylesheets parsed, the fonts loaded (the
+    faces the reports use), and, with a job, the report templates compiled, the translations
+    and the font metrics of the chart loaded and the report queries compiled."""
     from .render import html_to_pdf
 
-    html_to_pdf('<html lang="en"><title>-</title><p style="font-family: DejaVu Sans">-</p>')
+    if job is not None:
+        from flask_babel import force_locale
+
+        from .context import city_report_context
+        from .render import render_report_html
+
+        round_ = db.session.get(Round, job.round_id)
+        city = db.session.get(City, job.city_id)
+        # best effort: a city that cannot be rendered is reported by its own job
+        with contextlib.suppress(Exception), force_locale(job.language):
+            context = city_report_context(round_, city, job.language)
+            render_report_html("reports/city.html", context, job.language)
+    html_to_pdf(
+        '<html lang="en"><title>-</title><table><tr><th scope="row">-</th><td>-</td></tr></table>'
+        "<p>- <strong>-</strong></p></html>"
+    )
 
 
 def in_memory_database(app: Flask) -> bool:
@@ -88,21 +110,25 @@ def picklable_config(app: Flask) -> dict:
 
 
 _worker_context = None
+_forked_app: Flask | None = None  # the caller's app, set just before the pool forks its workers
 
 
 def _start_worker(settings: dict) -> None:
-    """In each worker: a fresh app with the caller's settings, and its context kept open."""
+    """In each worker: the caller's app when forked (its templates compiled, its caches filled),
+    else a fresh app with the caller's settings; its context kept open."""
     global _worker_context
     from assessment import create_app
     from config import Config
 
-    # a forked worker inherits the caller's pooled connections: leave them alone (SQLAlchemy's
-    # advice for os.fork), the worker's own app opens its own
-    with contextlib.suppress(RuntimeError):
-        for engine in db.engines.values():
-            engine.dispose(close=False)
-
-    app = create_app(type("BatchConfig", (Config,), settings))
+    app = _forked_app
+    if app is None:
+        app = create_app(type("BatchConfig", (Config,), settings))
+    else:
+        # a forked worker inherits the caller's pooled connections: leave them alone
+        # (SQLAlchemy's advice for os.fork), the worker opens its own
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose(close=False)
     _worker_context = app.app_context()
     _worker_context.push()
     settle_after_startup()
@@ -123,18 +149,30 @@ def run_jobs(jobs: list[Job], workers: int) -> Iterator[Outcome]:
         for job in jobs:
             yield render_job(job)
         return
+    global _forked_app
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
     if method == "fork":
-        warm_up()
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=get_context(method),
-        initializer=_start_worker,
-        initargs=(picklable_config(app),),
-    ) as pool:
-        futures = [pool.submit(render_job, job) for job in jobs]
-        for future in as_completed(futures):
-            yield future.result()
+        warm_up(jobs[0])
+        _forked_app = app
+        # objects that exist now live as long as the workers: frozen, the workers' first garbage
+        # collection neither walks them nor copies their memory pages
+        gc.collect()
+        gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=get_context(method),
+            initializer=_start_worker,
+            initargs=(picklable_config(app),),
+        ) as pool:
+            futures = [pool.submit(render_job, job) for job in jobs]  # forks the workers
+            _forked_app = None
+            gc.unfreeze()
+            for future in as_completed(futures):
+                yield future.result()
+    finally:
+        _forked_app = None
+        gc.unfreeze()
 
 
 def city_jobs(

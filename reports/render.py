@@ -8,28 +8,37 @@ so a cached PDF is served only while it is still exactly what a fresh render wou
 
 from __future__ import annotations
 
-import functools
+import base64
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import weasyprint
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
-from markupsafe import Markup
-from weasyprint.text.fonts import FontConfiguration
+from markupsafe import Markup, escape
 
 from assessment.models import City, Round
 from assessment.presentation import score_text
 
 from .cache import ReportCache
 from .fetcher import RestrictedURLFetcher
+from .stylesheets import ReportHTML, font_configuration, report_stylesheet, stylesheet_digest
 
 TEMPLATE_VERSION = "1"  # raise when the templates or the rendering options change meaning
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "reports"
 PDF_VARIANT = "pdf/ua-1"
+# Whitespace next to these tags never shows (CSS drops it at the start and end of a line and
+# between blocks), but WeasyPrint still makes a text box of every run of it and discards it later.
+_BLOCK_TAGS = (
+    "html|head|title|meta|style|body|section|div|figure|figcaption|h[1-6]|p|ul|ol|li|"
+    "table|caption|colgroup|col|thead|tbody|tr|th|td"
+)
+_SPACE_AFTER_BLOCK_TAG = re.compile(rf"(<(?:{_BLOCK_TAGS})\b[^>]*>|</(?:{_BLOCK_TAGS})>)\s+")
+_SPACE_BEFORE_BLOCK_TAG = re.compile(rf"\s+(?=</?(?:{_BLOCK_TAGS})\b)")
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,24 @@ def signed(change: float | None) -> str:
     return format_decimal(rounded, format="+0.0;-0.0")
 
 
+def unbroken(text: object) -> Markup:
+    """``text`` (escaped) with no-break spaces: kept on one line without a nowrap element, each
+    of which costs WeasyPrint an inline box to lay out and draw."""
+    return Markup(str(escape(text)).replace(" ", "\u00a0"))
+
+
+def svg_image(svg: str) -> Markup:
+    """A chart drawn as SVG (``svg_radar``) as an ``<img>`` of a ``data:`` URI, its aria-label
+    as the alternative text. WeasyPrint then reads the SVG with the XML parser rather than its
+    much slower HTML parser, draws it the same, and tags the PDF's Figure with that text, which
+    PDF/UA asks of every figure and which an inline ``<svg>`` does not get."""
+    root = ElementTree.fromstring(str(svg))
+    data = base64.b64encode(str(svg).encode()).decode("ascii")
+    return Markup('<img class="{}" alt="{}" src="data:image/svg+xml;base64,{}">').format(
+        root.get("class", ""), root.get("aria-label", ""), data
+    )
+
+
 def page_counter() -> Markup:
     """'page X of Y' as CSS ``content``, from the translated sentence."""
     marker = "\x00"
@@ -76,37 +103,53 @@ def fetcher() -> RestrictedURLFetcher:
     return RestrictedURLFetcher([current_app.static_folder, TEMPLATES_DIR], timeout=2)
 
 
-@functools.cache
-def font_configuration() -> FontConfiguration:
-    """One per process: building it for every render costs a tenth of a second."""
-    return FontConfiguration()
-
-
 def html_to_pdf(html: str) -> bytes:
-    """The PDF of finished report HTML: tagged PDF/UA-1, resources only via the fetcher."""
-    document = weasyprint.HTML(
+    """The PDF of finished report HTML with the reports' print stylesheet: tagged PDF/UA-1,
+    resources only via the fetcher."""
+    url_fetcher = fetcher()
+    document = ReportHTML(
         string=html,
         base_url=str(Path(current_app.static_folder).resolve()) + "/",
-        url_fetcher=fetcher(),
+        url_fetcher=url_fetcher,
     )
-    return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=font_configuration())
+    return document.write_pdf(
+        stylesheets=[report_stylesheet(url_fetcher)],
+        pdf_variant=PDF_VARIANT,
+        font_config=font_configuration(),
+    )
+
+
+def without_block_spaces(html: str) -> str:
+    """``html`` without the whitespace around block and table tags, which renders the same."""
+    return _SPACE_BEFORE_BLOCK_TAG.sub("", _SPACE_AFTER_BLOCK_TAG.sub(r"\1", html))
 
 
 def render_report_html(template: str, context: dict, language: str) -> str:
     with force_locale(language):
-        return render_template(
+        html = render_template(
             template,
             **context,
             css_page_counter=page_counter(),
             css_header=css_string(_("Digital maturity report")),
             format_date=format_date,
             signed=signed,
+            unbroken=unbroken,
+            svg_image=svg_image,
         )
+    return without_block_spaces(html)
 
 
 def cache_key(html: str, extra: str = "") -> str:
     digest = hashlib.sha256()
-    for part in (TEMPLATE_VERSION, weasyprint.__version__, PDF_VARIANT, extra, html):
+    parts = (
+        TEMPLATE_VERSION,
+        weasyprint.__version__,
+        PDF_VARIANT,
+        stylesheet_digest(),
+        extra,
+        html,
+    )
+    for part in parts:
         digest.update(part.encode())
         digest.update(b"\x00")
     return digest.hexdigest()

@@ -92,18 +92,16 @@ class _Svg:
         line_height: float,
         bold: bool = False,
         colour: str = TEXT_COLOUR,
-        italic: bool = False,
     ) -> Box:
         """Lines of text whose first line's top is at ``top``; returns the box they cover."""
         width = max(text_width(line, size, bold) for line in lines)
         left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
         weight = ' font-weight="bold"' if bold else ""
-        style = ' font-style="italic"' if italic else ""
         for number, line in enumerate(lines):
             baseline = top + number * line_height + size * 0.93  # DejaVu ascent is 0.93 em
             self.parts.append(
                 f'<text x="{_fmt(x)}" y="{_fmt(baseline)}" text-anchor="{anchor}"'
-                f' font-size="{_fmt(size)}" fill="{colour}"{weight}{style}>{escape(line)}</text>'
+                f' font-size="{_fmt(size)}" fill="{colour}"{weight}>{escape(line)}</text>'
             )
         box = Box(left, top, left + width, top + len(lines) * line_height)
         self.box = self.box.union(box)
@@ -265,8 +263,7 @@ def _labels(
                 anchor,
                 size * 0.9,
                 size * 0.9 * 1.2,
-                colour=MUTED_COLOUR,
-                italic=True,
+                colour=MUTED_COLOUR,  # not italic: the report embeds no oblique face
             )
 
 

@@ -333,8 +333,10 @@ def test_reports_command(app, dmat, make_city, make_round, tmp_path):
     assert result.exit_code == 1 and "is a file, not a folder" in result.output
 
 
-def test_reports_command_uses_a_process_pool(tmp_path):
-    """On a database the workers can reach, both cores render, each worker with its own app."""
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_reports_command_uses_a_process_pool(tmp_path, monkeypatch, method):
+    """On a database the workers can reach, both cores render: forked workers with the caller's
+    app (warmed up before the fork), spawned ones (where fork is missing) each with its own."""
     from flask.cli import ScriptInfo
 
     from assessment import create_app
@@ -348,6 +350,9 @@ def test_reports_command_uses_a_process_pool(tmp_path):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'pool.sqlite'}"
         REPORT_CACHE_DIR = str(tmp_path / "cache")
 
+    import reports.batch
+
+    monkeypatch.setattr(reports.batch, "get_all_start_methods", lambda: [method])
     pool_app = create_app(FileConfig)
     with pool_app.app_context():
         db.create_all()
