@@ -23,7 +23,8 @@ VENV_BIN = ROOT / ".venv" / "bin"
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) used so far by a process and its living children (Linux)."""
+    """CPU time (user and system) used so far by a process and its children (Linux), including
+    children that have ended, such as recycled gunicorn workers (counted by whoever reaped them)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     pending = [pid]
@@ -34,7 +35,7 @@ def cpu_seconds(pid: int) -> float:
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except (FileNotFoundError, ProcessLookupError):
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick
+        total += sum(int(value) for value in fields[11:15]) / tick
         pending.extend(int(child) for child in children)
     return total
 
