@@ -239,12 +239,12 @@ def test_submitted_assessment_and_closed_round_refuse_answers(client, sofia):
 def test_a_round_closed_between_lookup_and_write_is_not_written_past(client, sofia, monkeypatch):
     """The autosave's write checks the round and the assessment itself: a round closed (or an
     assessment submitted) after the lookup saw it open gets the refusal, and nothing changes."""
-    from assessment.survey import operations
+    from assessment.survey import autosave as autosave_module
 
     round_, q = sofia["round"], questions(sofia["round"])
     token = start(client, "member@sofia.example", round_)
     assert autosave(client, round_.id, token, q["vision_strategy"].id, "3").status_code == 200
-    checked = operations._checked_answer
+    checked = autosave_module._checked_answer
     coordinator = db.session()  # this test's own session, not the request's
 
     def close_after_the_lookup(found, posted):
@@ -253,7 +253,7 @@ def test_a_round_closed_between_lookup_and_write_is_not_written_past(client, sof
         coordinator.commit()
         return answer
 
-    monkeypatch.setattr(operations, "_checked_answer", close_after_the_lookup)
+    monkeypatch.setattr(autosave_module, "_checked_answer", close_after_the_lookup)
     for answer in ("5", ""):  # a changed answer, and a cleared one
         reply = autosave(client, round_.id, token, q["vision_strategy"].id, answer)
         assert reply.status_code == 400 and reply.json["code"] == "round_closed", reply.json

@@ -23,7 +23,7 @@ from ..auth.identity import signed_in_user_id
 from ..errors import DmatError
 from ..extensions import db
 from ..models import Area, Role, Round
-from . import operations
+from . import autosave, operations
 from .operations import UNCHANGED, AnswerRefused
 from .progress import own_answers, response_progress, rounds_for_city, team_progress
 
@@ -156,11 +156,11 @@ def save_answer(round_id: int):
     """Autosave: one answer (and comment) as JSON; each save is its own committed transaction."""
     user_id = signed_in_user_id()
     if user_id is None:
-        return json_error(401, "login", operations.logged_out_message())
+        return json_error(401, "login", autosave.logged_out_message())
     posted = request.get_json(silent=True)
     for attempt in range(2):
         try:
-            saved = operations.autosave(round_id, user_id, posted)
+            saved = autosave.autosave(round_id, user_id, posted)
             if db.session().in_transaction():  # a first answer's new response
                 db.session.commit()
             break
