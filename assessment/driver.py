@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import Executable
 
 
@@ -29,6 +31,14 @@ class _Compiled(NamedTuple):
     fixed_values: dict[str, Any]  # literal values written into the statement, such as name=""
     row_type: type  # a named tuple of the selected columns
     result_processors: tuple[Callable[[Any], Any] | None, ...]
+
+
+class PooledConnection(NamedTuple):
+    """A connection from the pool and its dialect, without SQLAlchemy's ``Connection`` around
+    it: what ``autocommitting`` gives a ``DriverStatement`` to run on."""
+
+    dialect: Dialect
+    connection: PoolProxiedConnection
 
 
 class DriverStatement:
@@ -65,8 +75,9 @@ class DriverStatement:
             ),
         )
 
-    def _execute(self, connection: Connection, values: Mapping[str, Any]):
-        compiled = self._compiled(connection.dialect)
+    def _execute(self, connection: Connection | PooledConnection, values: Mapping[str, Any]):
+        dialect = connection.dialect
+        compiled = self._compiled(dialect)
         processors = compiled.bind_processors
         if compiled.fixed_values:
             values = {**compiled.fixed_values, **values}
@@ -80,17 +91,32 @@ class DriverStatement:
             else tuple(bound[name] for name in compiled.positional_names)
         )
         cursor = connection.connection.cursor()
-        cursor.execute(compiled.sql, parameters)
+        try:
+            cursor.execute(compiled.sql, parameters)
+        except dialect.loaded_dbapi.Error as error:
+            # as SQLAlchemy would raise it: callers catch OperationalError, IntegrityError...
+            gone = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+            cursor.close()
+            raise DBAPIError.instance(
+                compiled.sql,
+                parameters,
+                error,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=gone,
+                dialect=dialect,
+            ) from error
         return compiled, cursor
 
-    def run(self, connection: Connection, values: Mapping[str, Any]) -> int:
+    def run(self, connection: Connection | PooledConnection, values: Mapping[str, Any]) -> int:
         """Execute a statement that returns no rows; the number of rows it changed."""
         _, cursor = self._execute(connection, values)
         changed = cursor.rowcount
         cursor.close()
         return changed
 
-    def first(self, connection: Connection, values: Mapping[str, Any]) -> tuple | None:
+    def first(
+        self, connection: Connection | PooledConnection, values: Mapping[str, Any]
+    ) -> tuple | None:
         """The first row of a SELECT as a named tuple, or None."""
         compiled, cursor = self._execute(connection, values)
         row = cursor.fetchone()
@@ -106,15 +132,17 @@ class DriverStatement:
 
 
 @contextmanager
-def autocommitting(connection: Connection) -> Iterator[Connection]:
-    """Within the block, the driver commits each statement on its own: no BEGIN or COMMIT is
-    sent, and no lock or transaction is held between statements.
+def autocommitting(engine: Engine) -> Iterator[PooledConnection]:
+    """A connection from the pool on which the driver commits each statement on its own: no
+    BEGIN or COMMIT is sent, and no lock or transaction is held between statements.
 
-    Set on the driver's connection directly: SQLAlchemy's own AUTOCOMMIT option would, on
-    SQLite, run a PRAGMA each time the connection goes back to the pool, which costs more than
-    the autosave's statements. The connection must not be in a transaction.
+    Autocommit is set on the driver's connection directly: SQLAlchemy's own AUTOCOMMIT option
+    would, on SQLite, run a PRAGMA each time the connection goes back to the pool, which costs
+    more than the autosave's statements. A connection the server dropped meanwhile is discarded
+    instead of going back to the pool.
     """
-    driver_connection = connection.connection.dbapi_connection
+    pooled = engine.raw_connection()
+    driver_connection = pooled.dbapi_connection
     # sqlite3 commits by itself when its isolation_level is None; psycopg when autocommit is on
     setting, on = (
         ("isolation_level", None)
@@ -124,6 +152,12 @@ def autocommitting(connection: Connection) -> Iterator[Connection]:
     before = getattr(driver_connection, setting)
     setattr(driver_connection, setting, on)
     try:
-        yield connection
+        yield PooledConnection(engine.dialect, pooled)
+    except DBAPIError as error:
+        if error.connection_invalidated:
+            pooled.invalidate(error.orig)
+        raise
     finally:
-        setattr(driver_connection, setting, before)
+        if pooled.is_valid:
+            setattr(driver_connection, setting, before)
+        pooled.close()

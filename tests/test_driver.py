@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import (
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
 
-from assessment.driver import DriverStatement
+from assessment.driver import DriverStatement, autocommitting
 from assessment.extensions import db
 from assessment.models import City, Role, User
 
@@ -26,6 +39,9 @@ USER_BY_EMAIL = DriverStatement(
         User.email == bindparam("email"), City.id == User.city_id
     )
 )
+
+ONE = DriverStatement(select(literal_column("1")))
+ONE_BACKEND = DriverStatement(select(func.pg_backend_pid().label("pid")))
 
 
 def test_values_round_trip_as_the_orm_stores_them(make_city):
@@ -60,3 +76,40 @@ def test_a_statement_whose_sql_depends_on_its_values_is_refused(app):
     separator_as_parameter = DriverStatement(select(func.aggregate_strings(User.email, ",")))
     with pytest.raises(ValueError, match="rendered at execution time"):
         separator_as_parameter.first(db.session.connection(), {})
+
+
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(app):
+    """Callers catch SQLAlchemy's exception classes (the autosave answers 503 on an
+    OperationalError), whichever way the statement was sent."""
+    missing_table = DriverStatement(select(literal_column("1")).select_from(table("no_such_table")))
+    with autocommitting(db.engine) as connection, pytest.raises(DBAPIError) as raised:
+        missing_table.first(connection, {})
+    assert isinstance(raised.value.orig, db.engine.dialect.loaded_dbapi.Error)
+    assert not raised.value.connection_invalidated
+    with autocommitting(db.engine) as connection:  # the connection went back whole
+        assert ONE.first(connection, {}) == (1,)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DMAT_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="a SQLite file has no server connection to lose",
+)
+def test_a_connection_lost_during_a_statement_is_not_used_again(app):
+    invalidated = []
+
+    def record(_driver_connection, _record, error) -> None:
+        invalidated.append(error)
+
+    event.listen(db.engine, "invalidate", record)
+    admin = create_engine(db.engine.url, poolclass=NullPool)
+    try:
+        with pytest.raises(OperationalError) as raised, autocommitting(db.engine) as connection:
+            backend = ONE_BACKEND.first(connection, {}).pid
+            with admin.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": backend})
+            ONE.first(connection, {})
+    finally:
+        admin.dispose()
+        event.remove(db.engine, "invalidate", record)
+    assert raised.value.connection_invalidated
+    assert invalidated == [raised.value.orig]  # discarded, not put back into the pool

@@ -93,7 +93,7 @@ def autosave(round_id: int, user_id: int, posted: object) -> Autosaved:
     no BEGIN or COMMIT travels to the server. A user's first answer creates their response in
     the session's transaction instead, which the caller commits.
     """
-    with db.engine.connect() as pooled, autocommitting(pooled) as connection:
+    with autocommitting(db.engine) as connection:
         found = _WRITING_CONTEXT.first(connection, {"round_id": round_id, "user_id": user_id})
         question, choice, comment, answered, layout = _checked_answer(found, posted)
         if found.response_id is not None:

@@ -161,7 +161,7 @@ def save_answer(round_id: int):
     for attempt in range(2):
         try:
             saved = autosave.autosave(round_id, user_id, posted)
-            if db.session().in_transaction():  # a first answer's new response
+            if db.session.registry.has():  # a first answer's new response, in the ORM session
                 db.session.commit()
             break
         except AnswerRefused as refused:
