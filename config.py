@@ -32,7 +32,8 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'dmat.sqlite'}")
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # a connection the server dropped is noticed at checkout without a ping (assessment/pool.py)
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
     # a survey page may stay open for hours: the token lives as long as the session
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)

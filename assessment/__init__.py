@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine
 from config import Config, ProductionConfig
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .http import AppRequest, SignedCookieSessions
+from .pool import notice_dropped_connections
 from .request_log import configure_logging
 from .security import register_security_headers
 
@@ -33,20 +35,20 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         instance_path=str(PROJECT_DIR / "instance"),
     )
     app.config.from_object(config_class)
+    app.request_class = AppRequest
+    app.session_interface = SignedCookieSessions()
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("DMAT_SECRET_KEY must be set when DMAT_ENV=production")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
-        # a file on this machine: there is no server connection to lose, so nothing to ping
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     configure_logging(app)
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            notice_dropped_connections(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -348,3 +348,56 @@ def test_login_attempts_on_one_account_are_limited(client, make_user):
     # another account from the same address is not locked out
     make_user("other@dmat.example", Role.COORDINATOR)
     assert login(client, "other@dmat.example").status_code == 302
+
+
+def test_a_new_secret_key_ends_sessions_unless_the_old_one_is_kept_as_a_fallback(app, team):
+    client = app.test_client()
+    login(client, "member@sofia.example")
+    assert client.get("/survey/").status_code == 200
+    old_key = app.secret_key
+    try:
+        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+        app.secret_key = "a new secret key"
+        assert client.get("/survey/").status_code == 200  # signed with the fallback key
+        app.config["SECRET_KEY_FALLBACKS"] = []
+        assert client.get("/survey/").status_code == 302  # the old key is retired
+    finally:
+        app.secret_key = old_key
+        app.config["SECRET_KEY_FALLBACKS"] = []
+
+
+def test_a_remembered_session_cookie_is_still_checked_for_its_text_and_age(app, team):
+    """The session interface remembers cookies it verified: a forged signature on the same
+    data is still refused, and a remembered session still expires."""
+    client = app.test_client()
+    login(client, "member@sofia.example")
+    assert client.get("/survey/").status_code == 200  # verified, remembered
+    genuine = client.get_cookie("session").value
+    data, _, signature = genuine.rpartition(".")
+    forged = data + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
+    client.set_cookie("session", forged)
+    assert client.get("/survey/").status_code == 302
+    client.set_cookie("session", genuine)
+    assert client.get("/survey/").status_code == 200
+    lifetime = app.permanent_session_lifetime
+    try:
+        app.permanent_session_lifetime = timedelta(seconds=-1)  # every session is too old
+        assert client.get("/survey/").status_code == 302
+    finally:
+        app.permanent_session_lifetime = lifetime
+
+
+def test_only_sessions_of_plain_values_are_remembered(app):
+    """A request may change a list in its session in place; such a session is decoded anew."""
+    interface = app.session_interface
+    serializer = interface.get_signing_serializer(app)
+    plain = serializer.dumps({"_user_id": "7", "_fresh": True})
+    with_list = serializer.dumps({"_user_id": "7", "_flashes": [["info", "Saved"]]})
+    for cookie in (plain, with_list):
+        with app.test_request_context(headers={"Cookie": f"session={cookie}"}) as context:
+            opened = interface.open_session(app, context.request)
+        assert opened["_user_id"] == "7"
+    with app.test_request_context(headers={"Cookie": f"session={with_list}"}) as context:
+        interface.open_session(app, context.request)["_flashes"].append(["info", "Again"])
+    with app.test_request_context(headers={"Cookie": f"session={with_list}"}) as context:
+        assert interface.open_session(app, context.request)["_flashes"] == [["info", "Saved"]]

@@ -116,3 +116,14 @@ def test_security_headers_forbid_inline_script_and_framing(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_every_response_carries_the_security_headers_once(client):
+    """Pages, errors and JSON replies alike; a page that sets its own header keeps it."""
+    for path in ("/", "/no-such-page", "/health", "/static/no-such-file.css"):
+        headers = client.get(path).headers
+        assert headers.getlist("X-Frame-Options") == ["DENY"], path
+        assert headers.getlist("Referrer-Policy") == ["same-origin"], path
+        assert len(headers.getlist("Content-Security-Policy")) == 1, path
+    login_page = client.get("/login").headers
+    assert login_page.getlist("Referrer-Policy") == ["no-referrer"]
