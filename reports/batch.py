@@ -27,6 +27,7 @@ from assessment.extensions import db
 from assessment.files import write_atomically
 from assessment.heap import settle_after_startup
 from assessment.models import City, Round
+from assessment.pool import forget_inherited_connections
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,7 @@ def _start_worker(settings: dict) -> None:
     if app is None:
         app = create_app(type("BatchConfig", (Config,), settings))
     else:
-        # a forked worker inherits the caller's pooled connections: leave them alone
-        # (SQLAlchemy's advice for os.fork), the worker opens its own
-        with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose(close=False)
+        forget_inherited_connections(app)  # the worker opens connections of its own
     _worker_context = app.app_context()
     _worker_context.push()
     settle_after_startup()
