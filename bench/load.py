@@ -9,8 +9,9 @@ on 127.0.0.1, then
    answers; one user in ten is a coordinator who opens the dashboard every 5-15 s. It prints
    requests per second, median and 95th-percentile latency per kind of request and the errors,
    then checks that every answer the clients got a success for is stored;
-2. a saturation run (no think time) of the autosave route and of a plain Flask "hello" route under
-   the same server settings, and the ratio of their throughputs.
+2. saturation runs (no think time) of the autosave route and of a plain Flask "hello" route under
+   the same server settings, taken in turns (three of each by default), and the median ratio of
+   their throughputs.
 Every request goes to 127.0.0.1 and the run stops by itself.
 """
 
@@ -179,6 +180,13 @@ def saturate(
     return Saturation(requests / (time.monotonic() - started), cpu_ms)
 
 
+def settle(seconds: float = 2.0) -> None:
+    """Before a measurement: the written pages of the one before go to disk now, not during it
+    (the kernel would write them back a few seconds later, on the same two cores)."""
+    os.sync()
+    time.sleep(seconds)
+
+
 def run_database(kind: str, args) -> dict:
     with ExitStack() as stack:
         database_servers = {}
@@ -217,30 +225,43 @@ def run_database(kind: str, args) -> dict:
         print(
             f"  acknowledged answers: {len(tally.acknowledged)}, missing in the database: {missing}"
         )
-        autosave = saturate(
-            base,
-            args.saturation_users,
-            args.saturation_seconds,
-            emails,
-            {"gunicorn": server.pid, **database_servers},
+        hello_server = stack.enter_context(
+            gunicorn("bench.hello_app:app", {}, args.workers, "/hello")
         )
-    hello_env = {"DMAT_WORKERS": str(args.workers)}
-    with gunicorn("bench.hello_app:app", hello_env, args.workers, "/hello") as hello_server:
-        hello = saturate(
-            hello_server.url,
-            args.saturation_users,
-            args.saturation_seconds,
-            None,
-            {"gunicorn": hello_server.pid},
-        )
-    ratio = autosave.per_second / hello.per_second
+        # in turns, so that other work on the machine slows both routes alike
+        turns = []
+        for _ in range(args.saturation_turns):
+            settle()
+            autosave = saturate(
+                base,
+                args.saturation_users,
+                args.saturation_seconds,
+                emails,
+                {"gunicorn": server.pid, **database_servers},
+            )
+            settle()
+            hello = saturate(
+                hello_server.url,
+                args.saturation_users,
+                args.saturation_seconds,
+                None,
+                {"gunicorn": hello_server.pid},
+            )
+            turns.append((autosave, hello))
     print(
-        f"\nsaturation ({args.saturation_users} clients, no think time): autosave "
-        f"{autosave.per_second:.0f} req/s, hello {hello.per_second:.0f} req/s, ratio {ratio:.2f}"
+        f"\nsaturation ({args.saturation_users} clients, no think time, "
+        f"{args.saturation_seconds:.0f} s per route, {len(turns)} turns)"
     )
-    for name, result in (("autosave", autosave), ("hello", hello)):
-        spent = ", ".join(f"{server} {ms:.2f}" for server, ms in result.cpu_ms.items())
-        print(f"  server CPU ms per {name}: {spent}")
+    for number, (autosave, hello) in enumerate(turns, 1):
+        print(
+            f"  turn {number}: autosave {autosave.per_second:.0f} req/s, hello "
+            f"{hello.per_second:.0f} req/s, ratio {autosave.per_second / hello.per_second:.2f}"
+        )
+        for name, result in (("autosave", autosave), ("hello", hello)):
+            spent = ", ".join(f"{server} {ms:.2f}" for server, ms in result.cpu_ms.items())
+            print(f"    server CPU ms per {name}: {spent}")
+    ratio = statistics.median(a.per_second / h.per_second for a, h in turns)
+    print(f"  autosave/hello throughput, median of the turns: {ratio:.2f}")
     return {"tally": tally, "missing": missing, "ratio": ratio}
 
 
@@ -273,6 +294,7 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=8)
     parser.add_argument("--saturation-seconds", type=float, default=10)
     parser.add_argument("--saturation-users", type=int, default=16)
+    parser.add_argument("--saturation-turns", type=int, default=3)
     parser.add_argument("--databases", default="postgresql,sqlite")
     args = parser.parse_args()
     results = {kind: run_database(kind, args) for kind in args.databases.split(",")}
