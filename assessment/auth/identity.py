@@ -18,7 +18,7 @@ def load_user(user_id: str) -> User | None:
     """A removed (deactivated) member's open sessions end with their next request."""
     user = (
         db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).scalar()
-        if (user_id.isdigit())
+        if user_id.isdigit()
         else None
     )
     return user if user is not None and user.active else None

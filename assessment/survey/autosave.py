@@ -32,6 +32,7 @@ from .operations import (
     _not_in_questionnaire,
     _refuse_when_locked,
     _store,
+    check_writable,
     city_assessment,
     parse_choice,
     parse_comment,
@@ -104,7 +105,8 @@ def autosave(round_id: int, user_id: int, posted: object) -> Autosaved:
         changed = _store(response.id, question.id, choice, comment)
     if not changed and (choice is not None or question.id in answered):
         # closed or submitted since the lookup (or the answer deleted from another page)
-        _refuse_when_locked(*_lock_state(round_id, found.city_id))
+        round_ = db.session.get(Round, round_id)
+        check_writable(round_, city_assessment(round_, found.city_id))
     if choice is None:
         answered.discard(question.id)
     else:
@@ -142,15 +144,6 @@ def _checked_answer(found, posted: object):
     )
     answered = {int(i) for i in found.answered.split(",")} if found.answered else set()
     return question, choice, comment, answered, layout
-
-
-def _lock_state(round_id: int, city_id: int) -> tuple[str, bool, bool]:
-    round_ = db.session.get(Round, round_id)
-    return (
-        round_.name,
-        round_.is_open,
-        bool((assessment := city_assessment(round_, city_id)) and assessment.is_submitted),
-    )
 
 
 def logged_out_message() -> str:
