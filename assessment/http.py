@@ -6,10 +6,12 @@ seconds, so per-request costs add up (docs/decisions.md, "Autosave is the hot pa
 
 from __future__ import annotations
 
+import hmac
 import time
 
-from flask import Flask, Request
+from flask import Flask, Request, current_app, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect, same_origin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -70,3 +72,58 @@ class SignedCookieSessions(SecureCookieSessionInterface):
                 self._verified.clear()
             self._verified[(serializer, cookie)] = (data, int(signed_at.timestamp()))
         return self.session_class(data)
+
+
+class RememberingCSRFProtect(CSRFProtect):
+    """Flask-WTF's CSRF protection, which remembers the tokens it has accepted.
+
+    A page sends the same signed token with every autosave, and Flask-WTF verifies and decodes
+    it again each time. Here a token that passed Flask-WTF's own check is remembered, by its
+    exact text and the key that signed it, with the session value it decodes to. A request
+    sending a remembered token is accepted without the signature being checked again when
+    everything Flask-WTF checks holds: the method is one it protects, the session still holds
+    that value, the token has no time limit (``WTF_CSRF_TIME_LIMIT`` is None) and, over HTTPS,
+    the referrer is this host. Anything else, a refusal included, goes to Flask-WTF.
+    """
+
+    remembered_limit = 4096  # tokens; the memory is emptied when full
+
+    def __init__(self, app=None) -> None:
+        self._accepted: dict[tuple, str] = {}
+        super().__init__(app)
+
+    def _get_csrf_token(self):
+        if not request.want_form_data_parsed:
+            # not a form post: its form is empty, so only the headers can carry the token
+            for header_name in current_app.config["WTF_CSRF_HEADERS"]:
+                token = request.headers.get(header_name)
+                if token:
+                    return token
+            return None
+        return super()._get_csrf_token()
+
+    def protect(self, apply_exemptions=False):
+        config = current_app.config
+        checked = request.method in config["WTF_CSRF_METHODS"]
+        token = self._get_csrf_token() if checked else None
+        key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, token)
+        accepted = self._accepted.get(key) if config["WTF_CSRF_TIME_LIMIT"] is None else None
+        if accepted is not None and self._accepted_again(accepted):
+            g.csrf_valid = True
+            return
+        super().protect(apply_exemptions)
+        if token and g.get("csrf_valid") and config["WTF_CSRF_TIME_LIMIT"] is None:
+            if len(self._accepted) >= self.remembered_limit:
+                self._accepted.clear()
+            self._accepted[key] = session[config["WTF_CSRF_FIELD_NAME"]]
+
+    @staticmethod
+    def _accepted_again(accepted: str) -> bool:
+        config = current_app.config
+        in_session = session.get(config["WTF_CSRF_FIELD_NAME"])
+        if not isinstance(in_session, str) or not hmac.compare_digest(in_session, accepted):
+            return False
+        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+            referrer = request.referrer
+            return bool(referrer) and same_origin(referrer, f"https://{request.host}/")
+        return True

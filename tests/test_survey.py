@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from assessment import scoring
@@ -206,6 +207,50 @@ def test_refused_requests_change_nothing(client, sofia, bundled_questionnaire, a
     reply = autosave(client, 9999, token, q["vision_strategy"].id, "4")
     assert reply.status_code == 404 and reply.json["code"] == "round"
     assert all_answer_rows() == before
+
+
+def test_an_accepted_csrf_token_is_checked_again_against_the_session_and_referrer(
+    app, client, sofia, monkeypatch
+):
+    """The CSRF check remembers tokens it accepted; a remembered token must still match the
+    session, come from this site over HTTPS and, with a time limit, be young enough."""
+    round_, q = sofia["round"], questions(sofia["round"])
+    question = q["vision_strategy"].id
+    token = start(client, "member@sofia.example", round_)
+    for _ in range(2):  # accepted, then accepted as remembered
+        assert autosave(client, round_.id, token, question, "2").status_code == 200
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert autosave(client, round_.id, forged, question, "3").json["code"] == "csrf"
+
+    with client.session_transaction() as session:
+        in_session, session["csrf_token"] = session["csrf_token"], "another session's value"
+    assert autosave(client, round_.id, token, question, "3").json["code"] == "csrf"
+    with client.session_transaction() as session:
+        session["csrf_token"] = in_session
+    assert autosave(client, round_.id, token, question, "3").status_code == 200
+
+    def over_https(referrer):
+        headers = {"X-CSRFToken": token} | ({"Referer": referrer} if referrer else {})
+        return client.post(
+            f"/survey/{round_.id}/answer",
+            json={"question": question, "answer": "4"},
+            headers=headers,
+            base_url="https://localhost",
+        )
+
+    for _ in range(2):
+        assert over_https(f"https://localhost/survey/{round_.id}/areas/vision").status_code == 200
+    for foreign in ("https://attacker.example/", None):
+        reply = over_https(foreign)
+        assert reply.status_code == 400 and reply.json["code"] == "csrf"
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 3600)
+    assert autosave(client, round_.id, token, question, "5").status_code == 200
+    signed_at = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda s: signed_at(s) + 7200)
+    reply = autosave(client, round_.id, token, question, "1")
+    assert reply.status_code == 400 and reply.json["code"] == "csrf"
+    assert stored_answers(sofia["member"], round_)["vision_strategy"][1] == 5
 
 
 def test_submitted_assessment_and_closed_round_refuse_answers(client, sofia):
