@@ -104,15 +104,17 @@ class RememberingCSRFProtect(CSRFProtect):
 
     def protect(self, apply_exemptions=False):
         config = current_app.config
-        checked = request.method in config["WTF_CSRF_METHODS"]
-        token = self._get_csrf_token() if checked else None
+        remembering = (
+            config["WTF_CSRF_TIME_LIMIT"] is None and request.method in config["WTF_CSRF_METHODS"]
+        )
+        token = self._get_csrf_token() if remembering else None
         key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, token)
-        accepted = self._accepted.get(key) if config["WTF_CSRF_TIME_LIMIT"] is None else None
+        accepted = self._accepted.get(key) if token else None
         if accepted is not None and self._accepted_again(accepted):
             g.csrf_valid = True
             return
         super().protect(apply_exemptions)
-        if token and g.get("csrf_valid") and config["WTF_CSRF_TIME_LIMIT"] is None:
+        if token and g.get("csrf_valid"):
             if len(self._accepted) >= self.remembered_limit:
                 self._accepted.clear()
             self._accepted[key] = session[config["WTF_CSRF_FIELD_NAME"]]
