@@ -410,8 +410,10 @@ def test_a_new_member_answers_an_area_by_keyboard_and_the_leader_submits(
             page.keyboard.press("Space")
         if page.locator("fieldset[data-question] .save-status.save-ok").count() == questions:
             break
+    # a function, not an expression: Playwright polls an expression with eval(), which the
+    # page's Content-Security-Policy refuses
     page.wait_for_function(
-        f"document.querySelectorAll('.save-status.save-ok').length === {questions}"
+        f"() => document.querySelectorAll('.save-status.save-ok').length === {questions}"
     )
     chosen = page.evaluate(CHOSEN)
     assert all(len(levels) == 1 for levels in chosen.values())
