@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .errors import DmatError, NotFound
 from .extensions import db
 from .models import City, Questionnaire, Round, User
+from .names import name_key
 
 QUESTIONNAIRE_LABEL = re.compile(r"^(?P<key>[a-z0-9-]+):(?P<version>[0-9]+)$")
 
@@ -23,10 +24,15 @@ def round_named(name: str) -> Round:
 
 
 def city_named(name: str) -> City:
-    found = db.session.scalar(select(City).where(func.lower(City.name) == name.strip().lower()))
+    """The city of that name, in any case and in any script ("софия" finds "София")."""
+    found = city_with_name(name)
     if found is None:
         raise NotFound(f"no city named '{name}'")
     return found
+
+
+def city_with_name(name: str) -> City | None:
+    return db.session.scalar(select(City).where(City.name_key == name_key(name)))
 
 
 def questionnaire_labelled(label: str) -> Questionnaire:

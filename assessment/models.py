@@ -23,11 +23,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .columns import UTCDateTime, str_enum, utcnow
 from .extensions import db
+from .names import name_key
 
 
 class Role(enum.StrEnum):
@@ -62,6 +63,8 @@ class City(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # the name as compared (assessment/names.py): two cities never differ only in case
+    name_key: Mapped[str] = mapped_column(String(120), unique=True)
     country: Mapped[str] = mapped_column(String(2))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -73,6 +76,11 @@ class City(db.Model):  # type: ignore[name-defined]
         CheckConstraint("length(country) = 2", name="country_code"),
         CheckConstraint("length(name) > 0", name="name_not_empty"),
     )
+
+    @validates("name")
+    def _set_name_key(self, _key: str, name: str) -> str:
+        self.name_key = name_key(name)
+        return name
 
     def __repr__(self) -> str:
         return f"<City {self.name}>"
@@ -90,6 +98,13 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # carried in every session and remember cookie; raising it ends all of them (logout, reset,
+    # deactivation)
+    session_generation: Mapped[int] = mapped_column(default=0)
+    # who deactivated the account: only they or a higher role may restore it
+    deactivated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     city: Mapped[City | None] = relationship(back_populates="users")
     responses: Mapped[list[Response]] = relationship(back_populates="respondent")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..extensions import db
 from ..lookups import user_with_email
 from ..models import City, Role, Round
+from ..names import name_key
 from .operations import EMAIL, MAX_NAME_CHARS, MIN_PASSWORD_CHARS
 
 # WTForms' Email() needs the optional email_validator package; the pattern the CLI and the
@@ -70,7 +71,7 @@ class CityForm(FlaskForm):
 
     def validate_name(self, field) -> None:
         name = " ".join(field.data.split())
-        query = select(City.id).where(func.lower(City.name) == name.lower())
+        query = select(City.id).where(City.name_key == name_key(name))
         if self.city is not None:
             query = query.where(City.id != self.city.id)
         if db.session.scalar(query) is not None:

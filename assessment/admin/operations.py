@@ -17,7 +17,8 @@ from questionnaires import QuestionnaireDefinition
 from ..audit.operations import record
 from ..errors import DmatError
 from ..extensions import db
-from ..lookups import normalize_email, questionnaire_labelled, user_with_email
+from ..lookups import city_with_name, normalize_email, questionnaire_labelled, user_with_email
+from ..names import name_key
 from ..models import (
     Answer,
     AnswerKind,
@@ -110,8 +111,9 @@ def add_city(name: str, country: str) -> City:
     name = check_name(name, "city name")
     if not COUNTRY.match(country.strip()):
         raise DmatError(f"country '{country}' must be a two-letter ISO 3166 code such as BG")
-    if db.session.scalar(select(City.id).where(City.name == name)) is not None:
-        raise DmatError(f"a city named '{name}' already exists")
+    existing = city_with_name(name)
+    if existing is not None:
+        raise DmatError(f"a city named '{existing.name}' already exists")
     city = City(name=name, country=country.strip().upper())
     db.session.add(city)
     db.session.flush()
@@ -206,7 +208,7 @@ def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) 
     if not rows:
         raise DmatError(f"{filename}: no answers to import")
     questions = {q.key: q for area in round_.questionnaire.areas for q in area.questions}
-    cities = {c.name.lower(): c for c in db.session.scalars(select(City))}
+    cities = {c.name_key: c for c in db.session.scalars(select(City))}
     emails = {normalize_email(row.respondent) for row in rows}
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
     assessments = {
@@ -219,7 +221,7 @@ def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) 
     new_respondents: dict[str, City] = {}
     for row in rows:
         where = f"{filename}:{row.line}"
-        city = cities.get(row.city.lower())
+        city = cities.get(name_key(row.city))
         question = questions.get(row.question)
         email = normalize_email(row.respondent)
         if city is None:
@@ -332,9 +334,9 @@ def edit_city(city: City, name: str, country: str) -> City:
     name = check_name(name, "city name")
     if not COUNTRY.match(country.strip()):
         raise DmatError(f"country '{country}' must be a two-letter ISO 3166 code such as BG")
-    clash = db.session.scalar(select(City.id).where(City.name == name, City.id != city.id))
-    if clash is not None:
-        raise DmatError(f"a city named '{name}' already exists")
+    clash = city_with_name(name)
+    if clash is not None and clash.id != city.id:
+        raise DmatError(f"a city named '{clash.name}' already exists")
     city.name, city.country = name, country.strip().upper()
     db.session.flush()
     return city
