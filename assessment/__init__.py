@@ -68,15 +68,15 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     from . import models  # noqa: F401  (the user loader needs the tables registered)
-    from .admin.views import bp as admin_bp
-    from .api.views import bp as api_bp
-    from .audit.views import bp as audit_bp
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .audit import bp as audit_bp
+    from .auth import bp as auth_bp
     from .auth import identity  # noqa: F401  (registers the user loader)
-    from .auth.views import bp as auth_bp
-    from .compare.views import bp as compare_bp
-    from .main.views import bp as main_bp
-    from .pdf.views import bp as pdf_bp
-    from .survey.views import bp as survey_bp
+    from .compare import bp as compare_bp
+    from .main import bp as main_bp
+    from .pdf import bp as pdf_bp
+    from .survey import bp as survey_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

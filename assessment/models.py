@@ -100,7 +100,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # carried in every session and remember cookie; raising it ends all of them (logout, reset,
     # deactivation)
-    session_generation: Mapped[int] = mapped_column(default=0)
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # who deactivated the account: only they or a higher role may restore it
     deactivated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import abort, flash, url_for
+
+from .errors import DmatError
+from .extensions import db
+from .models import Round
 
 
 def safe_next(target: str | None) -> str:
@@ -10,3 +14,16 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("main.index")
+
+
+def fail(error: DmatError) -> None:
+    """Show an operation's refusal on the page; nothing of the request is stored."""
+    db.session.rollback()
+    flash(error.message, "error")
+
+
+def round_or_404(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404)
+    return round_

@@ -18,7 +18,6 @@ from ..audit.operations import record
 from ..errors import DmatError
 from ..extensions import db
 from ..lookups import city_with_name, normalize_email, questionnaire_labelled, user_with_email
-from ..names import name_key
 from ..models import (
     Answer,
     AnswerKind,
@@ -34,6 +33,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..names import name_key
 from .response_files import ResponseRow
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

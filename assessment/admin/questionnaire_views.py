@@ -12,9 +12,8 @@ from ..access import PROGRAMME_ROLES, roles_required
 from ..errors import DmatError
 from ..extensions import db
 from ..models import Questionnaire
-from . import operations
+from . import bp, operations
 from .forms import QuestionnaireUploadForm
-from .views import bp
 
 
 @bp.route("/questionnaires", methods=["GET", "POST"])

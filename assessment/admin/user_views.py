@@ -12,7 +12,8 @@ from ..api import operations as token_operations
 from ..errors import DmatError
 from ..extensions import db
 from ..models import ApiToken, City, Role, User
-from . import operations
+from ..web import fail
+from . import bp, operations
 from .forms import (
     ButtonForm,
     TokenForm,
@@ -21,7 +22,6 @@ from .forms import (
     role_choices,
     select_choices,
 )
-from .views import bp, fail
 
 
 def _manageable_roles() -> list[Role]:

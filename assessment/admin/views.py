@@ -3,7 +3,7 @@ API tokens are in the sibling modules, on the same blueprint)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -11,17 +11,10 @@ from ..access import PROGRAMME_ROLES, roles_required
 from ..errors import DmatError
 from ..extensions import db
 from ..models import Assessment, City, Questionnaire, Round, RoundStatus
-from . import operations
+from ..web import fail
+from . import bp, operations
 from .forms import ButtonForm, CityForm, ResponseImportForm, RoundForm
 from .response_files import read_response_file
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def fail(error: DmatError) -> None:
-    """Show an operation's refusal on the page; nothing of the request is stored."""
-    db.session.rollback()
-    flash(error.message, "error")
 
 
 @bp.get("/")
@@ -167,4 +160,3 @@ def import_responses(round_id: int):
 
 
 # the other programme pages register their routes on ``bp`` when imported
-from . import questionnaire_views, user_views  # noqa: E402, F401

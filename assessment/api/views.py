@@ -7,7 +7,7 @@ coordinators and admins get data. Every error, including unknown paths, is a JSO
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import abort, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -17,10 +17,10 @@ from ..compare.queries import STATUS_FILTERS, cohort_of
 from ..extensions import csrf, db
 from ..models import Assessment, AssessmentStatus, City, Round
 from ..results import city_scores_json, progress_json, question_cohort, questionnaire_spec
+from . import bp
 from .openapi import openapi_document
 from .operations import user_for_token
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only: no request here changes anything, so no form token is needed
 ID = "int(min=1, max=2147483647)"  # ids beyond a 32-bit integer cannot exist: 404, not 500
 

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from sqlalchemy import select
 
 from ..access import PROGRAMME_ROLES, roles_required
 from ..extensions import db
 from ..models import AuditEvent
+from . import bp
 from .operations import ACTIONS
 
-bp = Blueprint("audit", __name__)
 PAGE_SIZE = 100
 
 

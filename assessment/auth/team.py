@@ -15,11 +15,10 @@ from ..access import roles_required
 from ..errors import DmatError
 from ..extensions import db
 from ..models import Role, TokenPurpose, User, utcnow
-from . import operations
+from . import bp, operations
 from .forms import InviteForm
 from .mail import mail_configured, send_mail
 from .tokens import RESET_HOURS, link_for, pending_invitation
-from .views import bp
 
 
 def team_members() -> list[User]:

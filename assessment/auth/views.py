@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -20,12 +19,10 @@ from ..extensions import db, limiter, submitted_email
 from ..lookups import user_with_email
 from ..models import Role, TokenPurpose, User
 from ..web import safe_next
-from . import operations
+from . import bp, operations
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from .mail import mail_configured, send_mail
 from .tokens import issue_token, link_for, valid_token
-
-bp = Blueprint("auth", __name__)
 
 # Generous per address (a city hall's staff may share one), strict per account: guessing one
 # person's password is what these limits stop.
@@ -153,4 +150,3 @@ def reset(token: str):
     return render_template("auth/reset_password.html", form=form, user=found.user)
 
 
-from . import team  # noqa: E402, F401  (the team pages are routes of this blueprint)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -11,10 +11,8 @@ from ..admin.forms import select_choices
 from ..audit.operations import record
 from ..extensions import db
 from ..models import Round
-from . import exports, queries
+from . import bp, exports, queries
 from .forms import CohortForm, CompareForm, DashboardForm, ProgressForm
-
-bp = Blueprint("compare", __name__, url_prefix="/compare")
 
 
 def _round(round_id: int) -> Round:

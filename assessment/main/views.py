@@ -4,7 +4,6 @@ from pathlib import Path
 
 import plotly
 from flask import (
-    Blueprint,
     abort,
     current_app,
     redirect,
@@ -19,8 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..web import safe_next
-
-bp = Blueprint("main", __name__)
+from . import bp
 
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 

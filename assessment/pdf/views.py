@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import abort, current_app, render_template, request, send_file
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,8 +12,7 @@ from sqlalchemy import select
 from ..access import PROGRAMME_ROLES, require_city, roles_required
 from ..extensions import db
 from ..models import Assessment, City, Role, Round
-
-bp = Blueprint("pdf", __name__, url_prefix="/reports")
+from . import bp
 
 REPORT_ROLES = (Role.LEADER, *PROGRAMME_ROLES)
 

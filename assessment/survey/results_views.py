@@ -21,8 +21,8 @@ from ..extensions import db
 from ..insights import next_steps, weakest_questions
 from ..models import City
 from ..results import cohort_json, round_scores
-from . import operations
-from .views import bp, round_or_404
+from ..web import round_or_404
+from . import bp, operations
 
 MIN_COHORT = 3  # cohort figures reach cities only in aggregate, over at least 3 cities
 

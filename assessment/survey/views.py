@@ -4,7 +4,6 @@ page, the autosave endpoint, and for leaders the team's progress and the submiss
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     flash,
     jsonify,
@@ -23,18 +22,10 @@ from ..auth.identity import signed_in_user_id
 from ..errors import DmatError
 from ..extensions import db
 from ..models import Area, Role, Round
-from . import autosave, operations
+from ..web import round_or_404
+from . import autosave, bp, operations
 from .operations import UNCHANGED, AnswerRefused
 from .progress import own_answers, response_progress, rounds_for_city, team_progress
-
-bp = Blueprint("survey", __name__)
-
-
-def round_or_404(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        abort(404)
-    return round_
 
 
 def area_or_404(round_: Round, key: str) -> Area:
@@ -256,4 +247,3 @@ def submit(round_id: int):
     return redirect(url_for("survey.results", round_id=round_id, city_id=current_user.city_id))
 
 
-from . import results_views  # noqa: E402, F401  (the results pages are routes of this blueprint)
