@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from assessment.extensions import db, limiter
 from assessment.lookups import city_named, round_named, user_with_email
+from assessment.main.vendor import PLOTLY_VERSION
 from assessment.models import Answer, Assessment, AuditEvent, City, Round, User
 
 from .conftest import csrf_token, login
@@ -94,7 +95,10 @@ POLICY = {
     "static": [("GET", lambda w: "/static/css/dmat.css", PUBLIC)],
     "main.index": [("GET", lambda w: "/", PUBLIC)],
     "main.health": [("GET", lambda w: "/health", PUBLIC)],
-    "main.plotly_js": [("GET", lambda w: "/vendor/plotly.min.js", PUBLIC)],
+    "main.plotly_js": [("GET", lambda w: f"/vendor/plotly-{PLOTLY_VERSION}.min.js", PUBLIC)],
+    "main.plotly_js_unversioned": [
+        ("GET", lambda w: "/vendor/plotly.min.js", dict.fromkeys(ROLES, 301))
+    ],
     "main.set_language": [("POST", lambda w: "/language", dict.fromkeys(ROLES, OK))],
     "auth.login": [("GET", lambda w: "/login", {**dict.fromkeys(ROLES, 302), "anonymous": 200})],
     "auth.logout": [

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import gzip
 
+import pytest
+from flask import url_for
+
+from assessment.main.vendor import PLOTLY_VERSION
 from assessment.models import Role
 
 from .conftest import csrf_token, login
@@ -101,11 +105,37 @@ def test_not_found_page(client):
 
 
 def test_plotly_is_served_by_the_app(client):
-    response = client.get("/vendor/plotly.min.js")
+    response = client.get(f"/vendor/plotly-{PLOTLY_VERSION}.min.js")
     assert response.status_code == 200
     assert b"plotly" in response.data[:2000].lower()
     assert len(response.data) > 1_000_000
+    assert "Content-Encoding" not in response.headers  # not asked for
     response.close()
+
+
+def test_plotly_is_compressed_versioned_and_cached_for_a_year(client):
+    response = client.get("/vendor/plotly.min.js")
+    assert response.status_code == 301  # the old address names no version
+    address = response.headers["Location"]
+    assert address.endswith(f"/vendor/plotly-{PLOTLY_VERSION}.min.js")
+    response = client.get(address, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    script = gzip.decompress(response.data)
+    assert script == client.get(address).data  # the same file, compressed
+    assert len(response.data) < len(script) / 2
+    again = client.get(
+        address, headers={"Accept-Encoding": "gzip", "If-None-Match": response.headers["ETag"]}
+    )
+    assert again.status_code == 304 and not again.data
+    assert client.get("/vendor/plotly-0.0.1.min.js").status_code == 404
+
+
+def test_pages_name_the_versioned_plotly_address(app):
+    with app.test_request_context():
+        assert url_for("main.plotly_js") == f"/vendor/plotly-{PLOTLY_VERSION}.min.js"
 
 
 def test_security_headers_forbid_inline_script_and_framing(client):

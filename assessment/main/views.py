@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-from pathlib import Path
-
-import plotly
 from flask import (
     abort,
     current_app,
     redirect,
     render_template,
     request,
-    send_from_directory,
     session,
+    url_for,
 )
 from flask_login import current_user
 from sqlalchemy import text
@@ -18,9 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..web import safe_next
-from . import bp
-
-PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
+from . import bp, vendor
 
 
 @bp.get("/")
@@ -39,10 +34,27 @@ def health():
     return {"status": "ok", "database": "ok"}
 
 
+@bp.url_defaults
+def plotly_version(endpoint: str, values: dict) -> None:
+    """``url_for("main.plotly_js")`` names the installed version: a new one is a new address."""
+    if endpoint == "main.plotly_js":
+        values.setdefault("version", vendor.PLOTLY_VERSION)
+
+
+@bp.get("/vendor/plotly-<version>.min.js")
+def plotly_js(version: str):
+    """plotly.js from the installed plotly package (the app never loads scripts from a CDN),
+    gzip-compressed for browsers that accept it, cached by them for a year: its address
+    changes with the version, so a cached copy is never stale."""
+    if version != vendor.PLOTLY_VERSION:
+        abort(404)
+    return vendor.plotly_response(request)
+
+
 @bp.get("/vendor/plotly.min.js")
-def plotly_js():
-    """plotly.js from the installed plotly package: the app never loads scripts from a CDN."""
-    return send_from_directory(PLOTLY_DIR, "plotly.min.js", max_age=86400)
+def plotly_js_unversioned():
+    """The address of earlier releases: the current version's."""
+    return redirect(url_for("main.plotly_js"), 301)
 
 
 @bp.post("/language")
