@@ -8,7 +8,7 @@ from sqlalchemy import select
 from assessment.extensions import db
 from assessment.models import AuditEvent, Role
 
-from .conftest import CONFORMANCE, login
+from .conftest import CONFORMANCE, csrf_token, login
 
 
 def test_command_line_changes_are_audited(dmat):
@@ -16,8 +16,38 @@ def test_command_line_changes_are_audited(dmat):
     dmat("city", "add", "Bergen", "--country", "NO")
     dmat("round", "create", "--name", "R1", "--questionnaire", "conformance-example:1")
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-    assert [e.action for e in events] == ["questionnaire_imported", "round_created"]
-    assert events[1].round.name == "R1" and events[1].actor_label == "command line"
+    assert [e.action for e in events] == ["questionnaire_imported", "city_added", "round_created"]
+    assert events[1].city.name == "Bergen" and events[1].summary == "City 'Bergen' (NO) added"
+    assert events[2].round.name == "R1" and events[2].actor_label == "command line"
+
+
+def test_city_changes_from_the_programme_page_are_audited(client, make_user, dmat):
+    make_user("coordinator@dmat.example", Role.COORDINATOR)
+    login(client, "coordinator@dmat.example")
+    response = client.post(
+        "/admin/cities",
+        data={
+            "csrf_token": csrf_token(client, "/admin/cities"),
+            "name": "Θεσσαλονίκη",
+            "country": "gr",
+        },
+    )
+    assert response.status_code == 302
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "city_added")).one()
+    assert event.city.name == "Θεσσαλονίκη" and event.actor.email == "coordinator@dmat.example"
+
+
+def test_every_action_has_a_label_in_both_languages(client, make_user):
+    from assessment.audit.operations import ACTIONS
+    from assessment.audit.views import ACTION_LABELS
+
+    assert set(ACTION_LABELS) == set(ACTIONS)
+    make_user("coordinator@dmat.example", Role.COORDINATOR)
+    login(client, "coordinator@dmat.example")
+    client.post("/language", data={"language": "bg", "csrf_token": csrf_token(client, "/audit")})
+    page = client.get("/audit").get_data(as_text=True)
+    assert "добавена община" in page and "city added" not in page
+    assert 'href="/audit"' in page  # the audit trail is in the menu
 
 
 def test_a_refused_import_leaves_no_audit_event(dmat, tmp_path):

@@ -117,6 +117,7 @@ def add_city(name: str, country: str) -> City:
     city = City(name=name, country=country.strip().upper())
     db.session.add(city)
     db.session.flush()
+    record("city_added", f"City '{city.name}' ({city.country}) added", city=city)
     return city
 
 
@@ -337,8 +338,15 @@ def edit_city(city: City, name: str, country: str) -> City:
     clash = city_with_name(name)
     if clash is not None and clash.id != city.id:
         raise DmatError(f"a city named '{clash.name}' already exists")
+    before = (city.name, city.country)
     city.name, city.country = name, country.strip().upper()
     db.session.flush()
+    if (city.name, city.country) != before:
+        record(
+            "city_changed",
+            f"City '{before[0]}' ({before[1]}) is now '{city.name}' ({city.country})",
+            city=city,
+        )
     return city
 
 
@@ -347,8 +355,12 @@ def set_city_active(city: City, active: bool) -> City:
 
     Deactivating never deletes answers, so past rounds' figures stay as they were.
     """
+    changed = city.active != active
     city.active = active
     db.session.flush()
+    if changed:
+        state = "active again" if active else "deactivated"
+        record("city_changed", f"City '{city.name}' {state}", city=city)
     return city
 
 

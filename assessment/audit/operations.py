@@ -17,6 +17,8 @@ ACTIONS = (
     "user_created",
     "user_deactivated",
     "questionnaire_imported",
+    "city_added",
+    "city_changed",
     "round_created",
     "round_status_changed",
     "backup_restored",

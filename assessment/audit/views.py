@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..access import PROGRAMME_ROLES, roles_required
@@ -10,6 +11,22 @@ from . import bp
 from .operations import ACTIONS
 
 PAGE_SIZE = 100
+# what each action is called on the page, in the reader's language
+ACTION_LABELS = {
+    "assessment_submitted": _l("assessment submitted"),
+    "assessment_reopened": _l("assessment reopened"),
+    "responses_imported": _l("responses imported"),
+    "data_exported": _l("data exported"),
+    "role_changed": _l("role changed"),
+    "user_created": _l("user created"),
+    "user_deactivated": _l("user deactivated"),
+    "questionnaire_imported": _l("questionnaire imported"),
+    "city_added": _l("city added"),
+    "city_changed": _l("city changed"),
+    "round_created": _l("round created"),
+    "round_status_changed": _l("round opened or closed"),
+    "backup_restored": _l("backup restored"),
+}
 
 
 @bp.get("/audit")
@@ -24,7 +41,7 @@ def events():
     return render_template(
         "audit/events.html",
         events=rows[:PAGE_SIZE],
-        actions=ACTIONS,
+        actions={name: ACTION_LABELS[name] for name in ACTIONS},
         action=action,
         page=page,
         has_next=len(rows) > PAGE_SIZE,
