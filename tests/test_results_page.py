@@ -154,7 +154,7 @@ def test_results_in_bulgarian(client, demo):
     token = page_token(client, f"/results/{round_.id}/{sofia.id}")
     client.post("/language", data={"language": "bg", "csrf_token": token, "next": "/"})
     text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
-    assert "Обща оценка" in text and "Цифрова визия" in text and '<html lang="bg">' in text
+    assert "Общ резултат" in text and "Цифрова визия" in text and '<html lang="bg">' in text
     axes = radar(text)["axes"]
     assert axes[0] == "Цифрова визия"
     # one decimal with the Bulgarian decimal comma
