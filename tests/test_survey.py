@@ -470,3 +470,9 @@ def test_pages_in_bulgarian_show_the_questionnaire_in_bulgarian(client, sofia):
     assert "Запази" in page
     db.session.expire_all()
     assert sofia["member"].language == "bg"
+
+
+def test_each_level_says_its_position_in_words(client, sofia):
+    login(client, "member@sofia.example")
+    page = client.get(f"/survey/{sofia['round'].id}/areas/vision").get_data(as_text=True)
+    assert "Level 1 of 5" in page and "Level 5 of 5" in page and "Level 6 of" not in page
