@@ -177,7 +177,7 @@ def _dispose(app: Flask) -> None:
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = CSRF_INPUT.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)

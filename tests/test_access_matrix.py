@@ -93,7 +93,7 @@ def world(demo) -> World:
 # endpoint -> list of (method, url(world), expected status per role)
 POLICY = {
     "static": [("GET", lambda w: "/static/css/dmat.css", PUBLIC)],
-    "main.index": [("GET", lambda w: "/", PUBLIC)],
+    "main.index": [("GET", lambda w: "/", {**dict.fromkeys(ROLES, 302), "anonymous": 200})],
     "main.health": [("GET", lambda w: "/health", PUBLIC)],
     "main.plotly_js": [("GET", lambda w: f"/vendor/plotly-{PLOTLY_VERSION}.min.js", PUBLIC)],
     "main.plotly_js_unversioned": [

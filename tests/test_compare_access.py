@@ -167,8 +167,8 @@ def test_api(app, world, role):
 @pytest.mark.parametrize("role", ("respondent_a", "leader_b"))
 def test_navigation_links_only_for_programme_roles(app, world, role):
     client = client_as(app, world, role)
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "/compare/" not in page and "/admin/" not in page
     client = client_as(app, world, "coordinator")
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "/compare/" in page and "/admin/" in page

@@ -50,7 +50,7 @@ def test_login_and_logout(client, make_city, make_user):
     make_user("lead@sofia.example", Role.LEADER, make_city())
     response = login(client, "LEAD@sofia.example")
     assert response.status_code == 302
-    assert "Log out" in client.get("/").get_data(as_text=True)
+    assert "Log out" in client.get("/", follow_redirects=True).get_data(as_text=True)
     token = csrf_token(client, "/")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert "Log in" in client.get("/").get_data(as_text=True)
@@ -136,6 +136,37 @@ def test_plotly_is_compressed_versioned_and_cached_for_a_year(client):
 def test_pages_name_the_versioned_plotly_address(app):
     with app.test_request_context():
         assert url_for("main.plotly_js") == f"/vendor/plotly-{PLOTLY_VERSION}.min.js"
+
+
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        (Role.RESPONDENT, "/survey/{open}/"),
+        (Role.LEADER, "/survey/{open}/"),
+        (Role.COORDINATOR, "/compare/"),
+        (Role.ADMIN, "/compare/"),
+    ],
+)
+def test_each_role_lands_on_its_own_home_after_login(
+    client, make_city, make_user, make_round, role, home
+):
+    city = make_city("Θεσσαλονίκη", "GR") if role.is_city_role else None
+    make_round("2020 baseline")
+    newest = make_round("2022 follow-up")
+    make_user("someone@dmat.example", role, city)
+    reply = login(client, "someone@dmat.example")
+    assert reply.status_code == 302
+    landed = client.get(reply.location, follow_redirects=True)
+    assert landed.status_code == 200
+    assert landed.request.path == home.format(open=newest.id)
+
+
+def test_a_city_member_without_an_open_round_lands_on_the_rounds_list(
+    client, make_city, make_user
+):
+    make_user("someone@dmat.example", Role.RESPONDENT, make_city("София", "BG"))
+    reply = login(client, "someone@dmat.example")
+    assert client.get(reply.location, follow_redirects=True).request.path == "/survey/"
 
 
 def test_security_headers_forbid_inline_script_and_framing(client):

@@ -114,7 +114,7 @@ def test_reports_page_by_role(client, world, role, status):
 
 def test_navigation_link_only_for_report_roles(client, world):
     login(client, world["users"]["respondent_a"].email)
-    assert 'href="/reports/"' not in client.get("/").get_data(as_text=True)
+    assert 'href="/reports/"' not in client.get("/", follow_redirects=True).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("route", ["no_assessment", "no_round", "no_city"])

@@ -10,17 +10,36 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..models import Round, RoundStatus
 from ..web import safe_next
 from . import bp, vendor
 
 
 @bp.get("/")
 def index():
+    """The landing page; a signed-in user goes on to their own home (login sends them here)."""
+    if current_user.is_authenticated:
+        return redirect(home_address(current_user))
     return render_template("main/index.html")
+
+
+def home_address(user) -> str:
+    """A city member's newest open round, else their rounds; the programme team's dashboard."""
+    if not user.role.is_city_role:
+        return url_for("compare.index")
+    newest_open = db.session.scalar(
+        select(Round.id)
+        .where(Round.status == RoundStatus.OPEN)
+        .order_by(Round.created_at.desc(), Round.id.desc())
+        .limit(1)
+    )
+    if newest_open is None:
+        return url_for("survey.index")
+    return url_for("survey.overview", round_id=newest_open)
 
 
 @bp.get("/health")
