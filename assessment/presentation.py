@@ -5,8 +5,10 @@ Registered as Jinja filters, used by the pages and the PDF reports alike.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import Flask
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal, format_time
 from flask_babel import lazy_gettext as _l
 
 from questionnaires import localized
@@ -36,7 +38,21 @@ def stage_text(stage: int | None) -> str:
     return "–" if stage is None else f"{stage} · {STAGE_LABELS[stage]}"
 
 
+def date_text(value: date | datetime | None) -> str:
+    """A date, one way per language everywhere (pages and PDFs): "Dec 1, 2026", "1.12.2026 г."."""
+    return "–" if value is None else format_date(value, "medium")
+
+
+def datetime_text(value: datetime | None) -> str:
+    """A moment: the date as ``date_text`` writes it, then the time (UTC) in the language's way."""
+    if value is None:
+        return "–"
+    return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
+
+
 def register_filters(app: Flask) -> None:
+    app.add_template_filter(date_text, "date")
+    app.add_template_filter(datetime_text, "datetime")
     app.add_template_filter(score_text, "score")
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(stage_text, "stage")

@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 import weasyprint
 from flask import current_app, render_template
-from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -131,7 +131,6 @@ def render_report_html(template: str, context: dict, language: str) -> str:
             **context,
             css_page_counter=page_counter(),
             css_header=css_string(_("Digital maturity report")),
-            format_date=format_date,
             signed=signed,
             unbroken=unbroken,
             svg_image=svg_image,

@@ -180,3 +180,21 @@ def test_pages_render_in_english_and_bulgarian(app, pages):
             "Team progress",
         ):
             assert english_word not in text, (page, english_word)
+
+
+def test_one_date_format_per_language(app):
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale
+
+    from assessment.presentation import date_text, datetime_text
+
+    moment = datetime(2026, 12, 1, 21, 16, tzinfo=UTC)
+    with app.test_request_context():
+        with force_locale("en"):
+            assert date_text(moment) == "Dec 1, 2026"
+            assert datetime_text(moment) == "Dec 1, 2026, 9:16\u202fPM"
+        with force_locale("bg"):
+            assert date_text(moment) == "1.12.2026\u202fг."
+            assert datetime_text(moment) == "1.12.2026\u202fг., 21:16"
+        assert date_text(None) == "–"
