@@ -155,7 +155,11 @@ POLICY = {
     "compare.questions": [
         ("GET", lambda w: f"/compare/rounds/{w.open_round}/questions", PROGRAMME)
     ],
-    "compare.progress": [("GET", lambda w: "/compare/progress", PROGRAMME)],
+    "compare.progress": [
+        # opens on the world's two rounds
+        ("GET", lambda w: "/compare/progress", {**PROGRAMME, "coordinator": 302, "admin": 302}),
+        ("GET", lambda w: f"/compare/progress?before={w.open_round}", PROGRAMME),
+    ],
     "compare.export": [("GET", lambda w: f"/compare/rounds/{w.open_round}/export.json", PROGRAMME)],
     "admin.index": [("GET", lambda w: "/admin/", PROGRAMME)],
     "admin.cities": [("GET", lambda w: "/admin/cities", PROGRAMME)],

@@ -196,6 +196,15 @@ def test_progress_needs_two_different_rounds(demo, coordinator):
     assert "Pick two different rounds." in page.get_data(as_text=True)
 
 
+def test_progress_opens_on_the_two_most_recent_rounds(demo, coordinator):
+    baseline, follow_up = round_named("2020 baseline"), round_named("2022 follow-up")
+    response = coordinator.get("/compare/progress")
+    assert response.status_code == 302
+    assert response.location == f"/compare/progress?before={baseline.id}&after={follow_up.id}"
+    page = coordinator.get(response.location).get_data(as_text=True)
+    assert "Pick two different rounds." not in page and "progress-data" in page
+
+
 def test_unknown_round_is_404(coordinator):
     assert coordinator.get("/compare/rounds/999").status_code == 404
     assert coordinator.get("/compare/rounds/99999999999999999999").status_code == 404

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -87,6 +87,10 @@ def questions(round_id: int):
 @roles_required(*PROGRAMME_ROLES)
 def progress():
     rounds = _rounds()
+    if not request.args:
+        pair = latest_pair(rounds)
+        if pair is not None:  # the page opens on the two most recent comparable rounds
+            return redirect(url_for("compare.progress", before=pair[0].id, after=pair[1].id))
     form = ProgressForm(request.args)
     form.before.choices = select_choices((r.id, r.name) for r in rounds)
     form.after.choices = select_choices((r.id, r.name) for r in rounds)
@@ -116,6 +120,15 @@ def progress():
         after=after,
         rounds=rounds,
     )
+
+
+def latest_pair(rounds: list[Round]) -> tuple[Round, Round] | None:
+    """The newest round with an earlier round of the same questionnaire, and that earlier one."""
+    for index, after in enumerate(rounds):  # newest first
+        for before in rounds[index + 1 :]:
+            if before.questionnaire.key == after.questionnaire.key:
+                return before, after
+    return None
 
 
 @bp.get("/rounds/<int(max=2147483647):round_id>/export.<fmt>")
