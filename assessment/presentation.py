@@ -27,7 +27,25 @@ def score_text(score: float | None) -> str:
     """A score with one decimal in the page's locale, or "insufficient data"."""
     if score is None:
         return str(INSUFFICIENT_DATA)
-    return format_decimal(round(score, 1), format="0.0")
+    return format_decimal(round(score, 1) + 0.0, format="0.0")  # + 0.0: never "-0.0"
+
+
+def change_text(change: float | None) -> str:
+    """A change between rounds with its sign and one decimal ("+2.5", "-0.3", never "-0.0":
+    what rounds to zero is "±0.0"), or "insufficient data"."""
+    if change is None:
+        return score_text(None)
+    rounded = round(change, 1)
+    if rounded == 0:
+        return "±" + format_decimal(0, format="0.0")
+    return format_decimal(rounded, format="+0.0;-0.0")
+
+
+def change_direction(change: float | None) -> str:
+    """"up", "down" or "" for a change as ``change_text`` shows it (what rounds to 0 is level)."""
+    if change is None or round(change, 1) == 0:
+        return ""
+    return "up" if change > 0 else "down"
 
 
 def percent_text(share: float | None) -> str:
@@ -54,6 +72,8 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(date_text, "date")
     app.add_template_filter(datetime_text, "datetime")
     app.add_template_filter(score_text, "score")
+    app.add_template_filter(change_text, "change")
+    app.add_template_filter(change_direction, "direction")
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(stage_text, "stage")
     app.add_template_filter(localized, "localized")

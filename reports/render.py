@@ -17,12 +17,11 @@ from xml.etree import ElementTree
 
 import weasyprint
 from flask import current_app, render_template
-from flask_babel import force_locale, format_decimal
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from assessment.models import City, Round
-from assessment.presentation import score_text
 
 from .cache import ReportCache
 from .fetcher import RestrictedURLFetcher
@@ -54,16 +53,6 @@ def css_string(text: str) -> Markup:
         char if char.isalnum() or char == " " else f"\\{ord(char):x} " for char in text
     )
     return Markup(f'"{escaped}"')
-
-
-def signed(change: float | None) -> str:
-    """A change between rounds with its sign and one decimal, or "insufficient data"."""
-    if change is None:
-        return score_text(None)
-    rounded = round(change, 1)
-    if rounded == 0:
-        return "±" + format_decimal(0, format="0.0")
-    return format_decimal(rounded, format="+0.0;-0.0")
 
 
 def unbroken(text: object) -> Markup:
@@ -131,7 +120,6 @@ def render_report_html(template: str, context: dict, language: str) -> str:
             **context,
             css_page_counter=page_counter(),
             css_header=css_string(_("Digital maturity report")),
-            signed=signed,
             unbroken=unbroken,
             svg_image=svg_image,
         )

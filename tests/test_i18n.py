@@ -198,3 +198,16 @@ def test_one_date_format_per_language(app):
             assert date_text(moment) == "1.12.2026\u202fг."
             assert datetime_text(moment) == "1.12.2026\u202fг., 21:16"
         assert date_text(None) == "–"
+
+
+def test_changes_never_show_minus_zero(app):
+    from flask_babel import force_locale
+
+    from assessment.presentation import change_direction, change_text, score_text
+
+    with app.test_request_context(), force_locale("en"):
+        assert score_text(-0.04) == "0.0" and score_text(-0.06) == "-0.1"
+        assert change_text(-0.04) == "±0.0" and change_direction(-0.04) == ""
+        assert change_text(0.04) == "±0.0" and change_text(2.46) == "+2.5"
+        assert change_text(-2.46) == "-2.5" and change_direction(-2.46) == "down"
+        assert change_direction(0.06) == "up"
