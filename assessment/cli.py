@@ -7,9 +7,7 @@ commits only when everything it was asked to do succeeded.
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
-import io
 import json
 import sys
 from collections.abc import Callable
@@ -240,28 +238,11 @@ def scores_command(round_name: str, city_name: str | None, output_format: str) -
 
 
 def scores_csv(rows: list[dict]) -> str:
-    """One line per city and area (plus an ``overall`` line), unrounded like the JSON."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["city", "round", "respondents", "area", "score", "stage", "completeness", "agreement"]
-    )
-    for row in rows:
-        base = [row["city"], row["round"], row["respondents"]]
-        for key, area in row["areas"].items():
-            writer.writerow(
-                [
-                    *base,
-                    key,
-                    *(_cell(area[f]) for f in ("score", "stage", "completeness", "agreement")),
-                ]
-            )
-        writer.writerow([*base, "overall", _cell(row["overall"]), _cell(row["stage"]), "", ""])
-    return out.getvalue()
+    """One line per city and area (plus an ``overall`` line), unrounded like the JSON: the
+    ``scores.csv`` of ``dmat export``, its text cells made inert for spreadsheets."""
+    from .compare.exports import SCORE_COLUMNS, csv_text, score_rows
 
-
-def _cell(value: object) -> object:
-    return "" if value is None else value
+    return csv_text(SCORE_COLUMNS, score_rows(rows))
 
 
 @cli.group("user")
