@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from questionnaires import BUNDLED_QUESTIONNAIRE, QuestionnaireError, load_questionnaire_file
 
 from . import create_app
-from .errors import DmatError
+from .errors import DmatError, listed_problems
 from .extensions import db
 from .lookups import city_named, round_named
 
@@ -37,8 +37,11 @@ class DmatGroup(FlaskGroup):
             problems = error.problems
             message = getattr(error, "message", None) or (problems[0] if problems else str(error))
             if problems and problems != [message]:
-                for problem in problems:
+                listed, more = listed_problems(problems)
+                for problem in listed:
                     click.echo(problem, err=True)
+                if more:
+                    click.echo(f"and {more:,} more problem{'s' if more != 1 else ''}", err=True)
             raise click.ClickException(message) from None
         except (OperationalError, ProgrammingError) as error:
             _rollback()
