@@ -16,6 +16,7 @@ from assessment.extensions import db
 from assessment.lookups import city_named, round_named
 from assessment.models import Assessment, AssessmentStatus, Role, utcnow
 from tests.conftest import login
+from tests.playwright_support import needs_chromium, step
 from tests.survey_support import autosave, page_token
 
 RADAR = re.compile(r'<script type="application/json" id="radar-data">(.*?)</script>', re.S)
@@ -169,3 +170,37 @@ def test_in_progress_results_are_not_shown_to_the_city(client, demo, email):
     text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
     assert "once your city's leader has submitted" in text
     assert "radar-data" not in text
+
+
+def test_a_city_named_like_a_link_is_plain_text_in_the_radar(client, demo):
+    sofia = city_named("Sofia")
+    sofia.name = '<a href="https://evil.example/">EVIL</a>'
+    db.session.commit()
+    login(client, "leader@sofia.example", DEMO_PASSWORD)
+    round_ = round_named("2020 baseline")
+    text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
+    city_series = radar(text)["series"][0]
+    assert city_series["name"] == '&lt;a href="https://evil.example/"&gt;EVIL&lt;/a&gt;'
+    assert '<a href="https://evil.example/"' not in text
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_a_city_named_like_a_link_draws_no_link_in_the_browser(page, live_server, demo):
+    name = '<a href="https://evil.example/">EVIL</a>'
+    sofia = city_named("Sofia")
+    sofia.name = name
+    db.session.commit()
+    round_ = round_named("2020 baseline")
+    page.goto(live_server.url + "/login")
+    page.fill("#email", "coordinator@dmat.example")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#submit")
+    page.wait_for_selector(".user")
+    for path in (f"/results/{round_.id}/{sofia.id}", f"/compare/rounds/{round_.id}"):
+        page.goto(live_server.url + path)
+        page.wait_for_selector(".js-plotly-plot .main-svg")
+        step(page, path)
+        charts = page.locator(".js-plotly-plot")
+        assert charts.locator("a").count() == 0, path
+        assert name in " ".join(charts.all_text_contents()), path
