@@ -204,3 +204,28 @@ def test_a_city_named_like_a_link_draws_no_link_in_the_browser(page, live_server
         charts = page.locator(".js-plotly-plot")
         assert charts.locator("a").count() == 0, path
         assert name in " ".join(charts.all_text_contents()), path
+
+
+@pytest.mark.parametrize("all_score", [False, True])
+def test_an_area_median_needs_three_cities_with_a_score(
+    client, make_city, make_round, make_user, all_score
+):
+    from tests.test_reports import cohort_where_one_city_scores_systems
+
+    round_, _sofia, athens = cohort_where_one_city_scores_systems(make_round, make_city, all_score)
+    make_user("leader@athens.example", Role.LEADER, athens)
+    login(client, "leader@athens.example")
+    text = client.get(f"/results/{round_.id}/{athens.id}").get_data(as_text=True)
+    rows = area_rows(text)
+    assert [row[5:] for row in rows] == [
+        ["25.0", "3"],
+        ["25.0", "3"],
+        ["75.0", "3"] if all_score else ["not enough cities", "1"],
+        ["25.0", "3"],
+        ["25.0", "3"],
+    ]
+    cohort = radar(text)["series"][1]
+    assert cohort["values"] == [25.0, 25.0, 75.0 if all_score else None, 25.0, 25.0]
+    assert "The cohort is the 3 cities that have submitted in this round" in text
+    if not all_score:
+        assert "75.0" not in text  # Σόφια's systems score, the only one
