@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from assessment.demo import DEMO_PASSWORD
 from assessment.lookups import round_named
+from assessment.results import round_scores
 from tests.test_compare_access import client_for
 
 ROUND = "2022 follow-up"
@@ -134,6 +135,15 @@ def test_json_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
         "overall",
     }
     assert set(document["answers"][0]) == {"city", "respondent", "question", "answer", "comment"}
+    # the cohort is the round's submitted cities: Sofia, Athens and Riga are still answering
+    submitted = [s for s in round_scores(round_named(ROUND)) if s.assessment.is_submitted]
+    assert len(submitted) == 18
+    assert document["cohort"]["overall"]["n"] == sum(
+        s.result.overall is not None for s in submitted
+    )
+    assert document["cohort"]["vision"]["n"] == sum(
+        s.result.areas["vision"].score is not None for s in submitted
+    )
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

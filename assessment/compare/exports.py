@@ -88,7 +88,8 @@ def _scored(round_: Round) -> tuple[list[dict], dict]:
     keys = [area.key for area in round_.questionnaire.areas]
     return (
         [city_scores_json(s, round_.name) for s in scored],
-        cohort_json((s.result for s in scored), keys),
+        # the cohort is the round's submitted cities (DESIGN.md); each figure carries its n
+        cohort_json((s.result for s in scored if s.assessment.is_submitted), keys),
     )
 
 
