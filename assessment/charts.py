@@ -1,7 +1,10 @@
 """Chart data: one function per chart, feeding both renderers (Plotly on the web, SVG in PDFs).
 
 Both renderers draw what these functions return, in this order, on a 0-100 scale, with these
-colours, so a chart looks the same in the browser and on paper.
+colours, so a chart looks the same in the browser and on paper. ``as_dict()`` is the browser's
+form: every label in it has gone through ``plotly_text``, because Plotly reads a subset of HTML
+(links included) in trace names, tick labels and hover texts. The print renderer takes the chart
+objects themselves and escapes its own SVG.
 """
 
 from __future__ import annotations
@@ -16,6 +19,20 @@ SERIES_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e
 COHORT_COLOUR = "#7a8794"
 STAGE_COLOURS = {1: "#d7301f", 2: "#f08a24", 3: "#e8c21e", 4: "#7cb342", 5: "#2e7d32"}
 SCALE = (0.0, 100.0)
+
+
+def plotly_text(text: str) -> str:
+    """A label for Plotly, shown as the plain text it is: ``&``, ``<`` and ``>`` as entities.
+
+    Plotly turns ``<a href>``, ``<b>``, ``<br>`` and a few more tags in labels into live SVG
+    elements, and shows the entities as the characters, so a city named ``<a href=...>`` is
+    drawn as those characters, never as a link.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plotly_texts(texts) -> list[str]:
+    return [plotly_text(text) for text in texts]
 
 
 @dataclass(frozen=True)
@@ -35,10 +52,15 @@ class RadarChart:
 
     def as_dict(self) -> dict:
         return {
-            "axes": list(self.axes),
+            "axes": _plotly_texts(self.axes),
             "scale": list(self.scale),
             "series": [
-                {"name": s.name, "values": list(s.values), "colour": s.colour, "dashed": s.dashed}
+                {
+                    "name": plotly_text(s.name),
+                    "values": list(s.values),
+                    "colour": s.colour,
+                    "dashed": s.dashed,
+                }
                 for s in self.series
             ],
             "band": None if self.band is None else [list(self.band[0]), list(self.band[1])],
@@ -87,8 +109,8 @@ class HeatmapChart:
 
     def as_dict(self) -> dict:
         return {
-            "columns": list(self.columns),
-            "rows": list(self.rows),
+            "columns": _plotly_texts(self.columns),
+            "rows": _plotly_texts(self.rows),
             "values": [list(row) for row in self.values],
             "stages": [list(row) for row in self.stages],
             "stage_colours": {str(k): v for k, v in self.stage_colours.items()},
@@ -137,8 +159,8 @@ class DistributionChart:
         return {
             "axes": [
                 {
-                    "label": a.label,
-                    "names": list(a.names),
+                    "label": plotly_text(a.label),
+                    "names": _plotly_texts(a.names),
                     "values": list(a.values),
                     "stages": list(a.stages),
                     "statistics": dict(a.statistics),
@@ -195,8 +217,8 @@ class ProgressChart:
         return {
             "series": [
                 {
-                    "label": s.label,
-                    "names": list(s.names),
+                    "label": plotly_text(s.label),
+                    "names": _plotly_texts(s.names),
                     "start": list(s.start),
                     "change": list(s.change),
                     "colour": s.colour,

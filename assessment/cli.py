@@ -7,9 +7,7 @@ commits only when everything it was asked to do succeeded.
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
-import io
 import json
 import sys
 from collections.abc import Callable
@@ -23,7 +21,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from questionnaires import BUNDLED_QUESTIONNAIRE, QuestionnaireError, load_questionnaire_file
 
 from . import create_app
-from .errors import DmatError
+from .errors import DmatError, listed_problems
 from .extensions import db
 from .lookups import city_named, round_named
 
@@ -39,8 +37,11 @@ class DmatGroup(FlaskGroup):
             problems = error.problems
             message = getattr(error, "message", None) or (problems[0] if problems else str(error))
             if problems and problems != [message]:
-                for problem in problems:
+                listed, more = listed_problems(problems)
+                for problem in listed:
                     click.echo(problem, err=True)
+                if more:
+                    click.echo(f"and {more:,} more problem{'s' if more != 1 else ''}", err=True)
             raise click.ClickException(message) from None
         except (OperationalError, ProgrammingError) as error:
             _rollback()
@@ -240,28 +241,11 @@ def scores_command(round_name: str, city_name: str | None, output_format: str) -
 
 
 def scores_csv(rows: list[dict]) -> str:
-    """One line per city and area (plus an ``overall`` line), unrounded like the JSON."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["city", "round", "respondents", "area", "score", "stage", "completeness", "agreement"]
-    )
-    for row in rows:
-        base = [row["city"], row["round"], row["respondents"]]
-        for key, area in row["areas"].items():
-            writer.writerow(
-                [
-                    *base,
-                    key,
-                    *(_cell(area[f]) for f in ("score", "stage", "completeness", "agreement")),
-                ]
-            )
-        writer.writerow([*base, "overall", _cell(row["overall"]), _cell(row["stage"]), "", ""])
-    return out.getvalue()
+    """One line per city and area (plus an ``overall`` line), unrounded like the JSON: the
+    ``scores.csv`` of ``dmat export``, its text cells made inert for spreadsheets."""
+    from .compare.exports import SCORE_COLUMNS, csv_text, score_rows
 
-
-def _cell(value: object) -> object:
-    return "" if value is None else value
+    return csv_text(SCORE_COLUMNS, score_rows(rows))
 
 
 @cli.group("user")

@@ -18,3 +18,15 @@ class DmatError(Exception):
 
 class NotFound(DmatError):
     """A named object (round, city, questionnaire, user) does not exist."""
+
+
+LISTED_PROBLEMS = 20  # a file with 400,000 bad lines is reported by its first 20 and a count
+
+
+def listed_problems(problems: list[str], limit: int = LISTED_PROBLEMS) -> tuple[list[str], int]:
+    """The problems to list (the first ``limit``) and how many more there are.
+
+    The command line and the web pages list problems through this, so that a file with any
+    number of bad lines gives an answer of a readable size.
+    """
+    return problems[:limit], max(0, len(problems) - limit)

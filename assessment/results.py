@@ -307,3 +307,52 @@ def question_cohort(
         for area in spec.areas
         for question in area.questions
     ]
+
+
+COHORT_MINIMUM = 3  # a cohort figure reaches cities only when its own n is at least this
+
+
+@dataclass(frozen=True)
+class CityCohort:
+    """The cohort figures a city may see, the same on its results page and in its PDF report.
+
+    The cohort is the round's cities whose assessment is submitted (``cities`` of them). Each
+    figure (an area's, or ``overall``) is rule 7 over the cohort's cities that have a value
+    there; where that n is below ``COHORT_MINIMUM`` every statistic of the figure is None, so
+    no page or report can show it (its n stays, to say why).
+    """
+
+    cities: int
+    figures: dict[str, dict[str, float | int | None]]
+
+    def n(self, key: str) -> int:
+        return int(self.figures[key]["n"])
+
+    def shown(self, key: str) -> bool:
+        return self.n(key) >= COHORT_MINIMUM
+
+    def median(self, key: str) -> float | None:
+        return self.figures[key]["median"]
+
+    @property
+    def any_shown(self) -> bool:
+        return any(self.shown(key) for key in self.figures)
+
+    def medians(self, keys: Iterable[str]) -> dict[str, float | None]:
+        return {key: self.median(key) for key in keys}
+
+
+def city_cohort(round_: Round) -> CityCohort:
+    """The cohort figures of ``round_`` as shown to cities: the one place they are computed."""
+    submitted = round_scores(round_, submitted_only=True, agreement=False)
+    keys = [area.key for area in round_.questionnaire.areas]
+    statistics = cohort_json((s.result for s in submitted), keys)
+    return CityCohort(
+        len(submitted),
+        {
+            key: figure
+            if figure["n"] >= COHORT_MINIMUM
+            else {name: figure["n"] if name == "n" else None for name in figure}
+            for key, figure in statistics.items()
+        },
+    )

@@ -32,9 +32,10 @@ from assessment.models import (
     Round,
 )
 from assessment.results import (
+    COHORT_MINIMUM,
     CityScores,
     QuestionSpread,
-    cohort_json,
+    city_cohort,
     question_spreads,
     round_scores,
 )
@@ -42,8 +43,6 @@ from assessment.scoring import AreaResult, CityResult
 from questionnaires import localized
 
 from .svg_radar import render_radar
-
-COHORT_MINIMUM = 3  # cohort figures are shown to a city only with at least this many cities
 
 
 @dataclass(frozen=True)
@@ -152,11 +151,7 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
     questionnaire = round_.questionnaire
     result = own.result
 
-    submitted = round_scores(round_, submitted_only=True)
-    cohort_size = len(submitted)
-    cohort = None
-    if cohort_size >= COHORT_MINIMUM:
-        cohort = cohort_json([s.result for s in submitted], [a.key for a in questionnaire.areas])
+    cohort = city_cohort(round_)  # the same figures as the city's results page
 
     before = previous_round(round_, city)
     before_result = round_scores(before, [city.id])[0].result if before is not None else None
@@ -175,7 +170,7 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
                 area=area,
                 result=area_result,
                 previous=previous,
-                median=cohort[area.key]["median"] if cohort else None,
+                median=cohort.median(area.key),
                 questions=[
                     QuestionRow(q, area_result.question_scores.get(q.key), spreads.get(q.key))
                     for q in area.questions
@@ -195,10 +190,10 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
             )
         )
     median_series = None
-    if cohort is not None:
+    if cohort.any_shown:
         median_series = (
-            _("Median of %(count)d cities", count=cohort_size),
-            {key: cohort[key]["median"] for key, _label in axes},
+            _("Median of %(count)d cities", count=cohort.cities),
+            cohort.medians(key for key, _label in axes),
         )
     chart = radar_chart(axes, series, cohort=median_series)
     radar = render_radar(
@@ -219,8 +214,9 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
         "previous_round": before,
         "previous_result": before_result,
         "cohort": cohort,
-        "cohort_size": cohort_size,
+        "cohort_size": cohort.cities,
         "cohort_minimum": COHORT_MINIMUM,
+        "with_cohort": cohort.cities >= COHORT_MINIMUM,
         "radar": radar,
         "areas": {area.key: area for area in questionnaire.areas},
         **strengths_and_gaps(result),

@@ -9,6 +9,7 @@ import re
 import statistics
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import event
 
 from assessment.demo import DEMO_PASSWORD, _answer_rounds, _cities, _teams, load_demo
@@ -251,3 +252,33 @@ def test_dashboard_in_bulgarian(demo, coordinator):
     page = coordinator.get(f"/compare/rounds/{follow_up.id}").get_data(as_text=True)
     assert "Табло" in page and "Медиана" in page and "Цифрова визия" in page
     assert re.search(r'cell-stage-\d overall">\d+,\d<', page)  # the Bulgarian decimal comma
+
+
+LINK = '<a href="https://evil.example/">EVIL</a>'
+
+
+def test_a_city_named_like_a_link_is_plain_text_in_every_chart(demo, coordinator):
+    city = city_named("Sofia")
+    city.name = LINK
+    db.session.commit()
+    baseline, follow_up = round_named("2020 baseline"), round_named("2022 follow-up")
+    dashboard = coordinator.get(f"/compare/rounds/{follow_up.id}").get_data(as_text=True)
+    compared = coordinator.get(
+        f"/compare/rounds/{follow_up.id}/compare?city={city.id}&city={city_named('Riga').id}"
+    ).get_data(as_text=True)
+    progress = coordinator.get(
+        f"/compare/progress?before={baseline.id}&after={follow_up.id}"
+    ).get_data(as_text=True)
+    charts = {
+        "heatmap": chart_data(dashboard, "heatmap-data")["rows"],
+        "distribution": chart_data(dashboard, "distribution-data")["axes"][0]["names"],
+        "radar": [s["name"] for s in chart_data(compared, "radar-data")["series"]],
+        "progress": chart_data(progress, "progress-data")["series"][0]["names"],
+    }
+    escaped = '&lt;a href="https://evil.example/"&gt;EVIL&lt;/a&gt;'
+    for chart, names in charts.items():
+        assert escaped in names, (chart, names)
+        assert LINK not in names and not any("<a" in name for name in names), chart
+    for page in (dashboard, compared, progress):
+        assert LINK not in page  # the tables show the name escaped by Jinja
+        assert str(escape(LINK)) in page

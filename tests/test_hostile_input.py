@@ -245,3 +245,95 @@ def test_any_csv_is_imported_or_refused_with_located_problems(demo, tmp_path, ro
         pass  # lone surrogates cannot even be written to a file
     else:
         db.session.rollback()
+
+
+def workbook_without_its_sheet() -> bytes:
+    """A valid zip workbook from which ``xl/worksheets/sheet1.xml`` was removed."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["city", "respondent", "question", "answer"])
+    workbook.active.append(["София", "a@sofia.example", "vision_strategy", 3])
+    whole = io.BytesIO()
+    workbook.save(whole)
+    out = io.BytesIO()
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            if name != "xl/worksheets/sheet1.xml":
+                target.writestr(name, source.read(name))
+    return out.getvalue()
+
+
+def test_workbook_without_a_sheet_is_not_readable(client, demo, dmat, tmp_path):
+    data = workbook_without_its_sheet()
+    with pytest.raises(DmatError, match=r"^r\.xlsx: not a readable XLSX workbook"):
+        read_response_file(data, "r.xlsx")
+    token = as_user(client, "coordinator@dmat.example")
+    round_id = round_named("2022 follow-up").id
+    before = counts()
+    response = upload(client, f"/admin/rounds/{round_id}/import", token, data, "r.xlsx")
+    assert response.status_code == 200
+    assert "r.xlsx: not a readable XLSX workbook" in response.get_data(as_text=True)
+    (tmp_path / "r.xlsx").write_bytes(data)
+    result = dmat("responses", "import", "--round", "2022 follow-up", str(tmp_path / "r.xlsx"))
+    assert result.exit_code == 1 and "not a readable XLSX workbook" in result.output
+    assert "Traceback" not in result.output
+    assert counts() == before
+
+
+BAD_LINES = 400_000
+BAD_FILE = b"city,respondent,question,answer\n" + b"\xce\xa3\n" * BAD_LINES  # "Σ" alone: 1 field
+
+
+def upload_raw(client, path: str, token: str, data: bytes, filename: str):
+    """An upload as a raw body: the test client would spool a large file to a temporary file
+    that it leaves open."""
+    boundary = "dmatboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f"--{boundary}\r\nContent-Disposition: form-data; "
+        f'name="file"; filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'
+    )
+    body = head.encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_a_file_with_400000_bad_lines_lists_the_first_20_problems(client, demo, dmat, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(BAD_FILE)
+    result = dmat("responses", "import", "--round", "2022 follow-up", str(path))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert len(lines) == 22, lines[:3]
+    assert lines[0] == f"{path}:2: expected 4 fields (city,respondent,question,answer), found 1"
+    assert lines[19].startswith(f"{path}:21: ")
+    assert lines[20] == "and 399,980 more problems"
+    assert lines[21] == f"Error: {path}: 400000 malformed line(s)"
+
+    token = as_user(client, "coordinator@dmat.example")
+    round_id = round_named("2022 follow-up").id
+    response = upload_raw(client, f"/admin/rounds/{round_id}/import", token, BAD_FILE, "bad.csv")
+    page = response.get_data(as_text=True)
+    assert len(page) < 20_000
+    assert page.count("<li>bad.csv:") == 20 and "<li>bad.csv:21: " in page
+    assert "and 399,980 more problems" in page
+    client.post("/language", data={"language": "bg", "csrf_token": token, "next": "/"})
+    response = upload_raw(client, f"/admin/rounds/{round_id}/import", token, BAD_FILE, "bad.csv")
+    assert "и още 399\xa0980 проблема" in response.get_data(as_text=True)
+
+
+def test_one_problem_beyond_the_list_is_counted_in_the_singular(client, demo, dmat, tmp_path):
+    data = b"city,respondent,question,answer\n" + b"x\n" * 21
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    result = dmat("responses", "import", "--round", "2022 follow-up", str(path))
+    assert result.exit_code == 1 and "\nand 1 more problem\n" in result.output
+    token = as_user(client, "coordinator@dmat.example")
+    round_id = round_named("2022 follow-up").id
+    response = upload(client, f"/admin/rounds/{round_id}/import", token, data, "bad.csv")
+    assert "and 1 more problem<" in response.get_data(as_text=True)
+    client.post("/language", data={"language": "bg", "csrf_token": token, "next": "/"})
+    response = upload(client, f"/admin/rounds/{round_id}/import", token, data, "bad.csv")
+    assert "и още 1 проблем<" in response.get_data(as_text=True)

@@ -377,3 +377,42 @@ def test_reports_command_uses_a_process_pool(tmp_path, monkeypatch, method):
         assert "Burgas" in pdf_text((folder / "dmat-burgas-spring-en.pdf").read_bytes())[0]
         db.session.remove()
         db.engine.dispose()
+
+
+def cohort_where_one_city_scores_systems(make_round, make_city, all_score: bool):
+    """Three submitted cities; Σόφια scores "systems" 75.0, the others 100.0 and 25.0 only when
+    ``all_score``, else nothing there (every other area: 50.0, 25.0, 25.0)."""
+    round_ = make_round("Άνοιξη" if all_score else "Есен")
+    sofia, athens, plovdiv = (
+        make_city(f"{name} {round_.name}", cc)
+        for name, cc in (("Σόφια", "BG"), ("Αθήνα", "GR"), ("Пловдив", "BG"))
+    )
+    assess(round_, sofia, level=lambda area, q, r: 4 if area == "systems" else 3)
+    for city, systems in ((athens, 5), (plovdiv, 2)):
+        assess(
+            round_,
+            city,
+            level=lambda area, q, r, systems=systems: (
+                (systems if all_score else None) if area == "systems" else 2
+            ),
+        )
+    return round_, sofia, athens
+
+
+def test_a_cohort_median_needs_three_cities_with_a_score_there(app, make_city, make_round):
+    """Three cities have submitted, but only one has a systems score: the report of another
+    prints no median there (it would be that city's own score), nor an overall median."""
+    round_, _sofia, athens = cohort_where_one_city_scores_systems(make_round, make_city, False)
+    words = flat(pdf_text(city_report(round_, athens, "en").pdf)[0])
+    assert "75.0" not in words  # Σόφια's systems score, the only one
+    # (the row title is "Technology systems development", split by the text extraction)
+    assert re.search(r"systems development insufficient data – not enough cities 1 ", words)
+    assert re.search(r"Overall insufficient data – not enough cities 1 ", words)
+    assert "Cohort median: not enough cities (1 city with a score)" in words
+    assert "The cohort is the 3 cities that have submitted in this round" in words
+    assert re.search(r"Digital vision 25\.0 2 · Developing 25\.0 3 ", words)
+
+    round_, _sofia, athens = cohort_where_one_city_scores_systems(make_round, make_city, True)
+    words = flat(pdf_text(city_report(round_, athens, "en").pdf)[0])
+    assert re.search(r"systems development 100\.0 5 · Leading 75\.0 3 ", words)
+    assert "Cohort median: 75.0 (3 cities with a score)" in words

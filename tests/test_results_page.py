@@ -16,6 +16,7 @@ from assessment.extensions import db
 from assessment.lookups import city_named, round_named
 from assessment.models import Assessment, AssessmentStatus, Role, utcnow
 from tests.conftest import login
+from tests.playwright_support import needs_chromium, step
 from tests.survey_support import autosave, page_token
 
 RADAR = re.compile(r'<script type="application/json" id="radar-data">(.*?)</script>', re.S)
@@ -169,3 +170,62 @@ def test_in_progress_results_are_not_shown_to_the_city(client, demo, email):
     text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
     assert "once your city's leader has submitted" in text
     assert "radar-data" not in text
+
+
+def test_a_city_named_like_a_link_is_plain_text_in_the_radar(client, demo):
+    sofia = city_named("Sofia")
+    sofia.name = '<a href="https://evil.example/">EVIL</a>'
+    db.session.commit()
+    login(client, "leader@sofia.example", DEMO_PASSWORD)
+    round_ = round_named("2020 baseline")
+    text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
+    city_series = radar(text)["series"][0]
+    assert city_series["name"] == '&lt;a href="https://evil.example/"&gt;EVIL&lt;/a&gt;'
+    assert '<a href="https://evil.example/"' not in text
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_a_city_named_like_a_link_draws_no_link_in_the_browser(page, live_server, demo):
+    name = '<a href="https://evil.example/">EVIL</a>'
+    sofia = city_named("Sofia")
+    sofia.name = name
+    db.session.commit()
+    round_ = round_named("2020 baseline")
+    page.goto(live_server.url + "/login")
+    page.fill("#email", "coordinator@dmat.example")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#submit")
+    page.wait_for_selector(".user")
+    for path in (f"/results/{round_.id}/{sofia.id}", f"/compare/rounds/{round_.id}"):
+        page.goto(live_server.url + path)
+        page.wait_for_selector(".js-plotly-plot .main-svg")
+        step(page, path)
+        charts = page.locator(".js-plotly-plot")
+        assert charts.locator("a").count() == 0, path
+        assert name in " ".join(charts.all_text_contents()), path
+
+
+@pytest.mark.parametrize("all_score", [False, True])
+def test_an_area_median_needs_three_cities_with_a_score(
+    client, make_city, make_round, make_user, all_score
+):
+    from tests.test_reports import cohort_where_one_city_scores_systems
+
+    round_, _sofia, athens = cohort_where_one_city_scores_systems(make_round, make_city, all_score)
+    make_user("leader@athens.example", Role.LEADER, athens)
+    login(client, "leader@athens.example")
+    text = client.get(f"/results/{round_.id}/{athens.id}").get_data(as_text=True)
+    rows = area_rows(text)
+    assert [row[5:] for row in rows] == [
+        ["25.0", "3"],
+        ["25.0", "3"],
+        ["75.0", "3"] if all_score else ["not enough cities", "1"],
+        ["25.0", "3"],
+        ["25.0", "3"],
+    ]
+    cohort = radar(text)["series"][1]
+    assert cohort["values"] == [25.0, 25.0, 75.0 if all_score else None, 25.0, 25.0]
+    assert "The cohort is the 3 cities that have submitted in this round" in text
+    if not all_score:
+        assert "75.0" not in text  # Σόφια's systems score, the only one

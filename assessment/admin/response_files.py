@@ -2,6 +2,8 @@
 
 The header is ``city,respondent,question,answer[,comment]``. Only the file's shape is checked
 here; whether the cities, questions and answers make sense is checked by the import operation.
+Every text cell is read through ``files.spreadsheet_text``, which undoes the apostrophe that
+exports put before text a spreadsheet would run as a formula.
 """
 
 from __future__ import annotations
@@ -9,15 +11,29 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from ..errors import DmatError
+from ..files import spreadsheet_text
 
 COLUMNS = ("city", "respondent", "question", "answer")
 OPTIONAL_COLUMNS = ("comment",)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 2_000_000
 MAX_FIELD_CHARS = 4_000
+# what openpyxl raises for an archive or sheet XML it cannot make sense of
+UNREADABLE_XLSX = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    SyntaxError,  # xml.etree.ElementTree.ParseError
+    OSError,
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,7 @@ def _csv_records(data: bytes, filename: str):
     line = 1
     try:
         for record in reader:
-            yield line, record
+            yield line, [spreadsheet_text(field) for field in record]
             line = reader.line_num + 1
     except csv.Error as error:
         raise DmatError(f"{filename}:{line}: malformed CSV ({error})") from None
@@ -70,17 +86,27 @@ def _xlsx_records(data: bytes, filename: str):
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    except UNREADABLE_XLSX as error:
         raise DmatError(f"{filename}: not a readable XLSX workbook ({error})") from None
     try:
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+        if not workbook.worksheets:  # e.g. the sheet's part is missing from the archive
+            raise DmatError(f"{filename}: not a readable XLSX workbook (it has no worksheet)")
+        rows = enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1)
+        while True:
+            try:  # the sheet's XML is read (and can turn out broken) row by row
+                number, values = next(rows)
+            except StopIteration:
+                return
+            except UNREADABLE_XLSX as error:
+                raise DmatError(f"{filename}: not a readable XLSX workbook ({error})") from None
             yield number, ["" if value is None else _cell_text(value) for value in values]
     finally:
         workbook.close()
 
 
 def _cell_text(value: object) -> str:
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a level typed into a spreadsheet arrives as 3.0
     return str(value)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..access import PROGRAMME_ROLES, roles_required
-from ..errors import DmatError
+from ..errors import DmatError, listed_problems
 from ..extensions import db
 from ..models import Assessment, City, Questionnaire, Round, RoundStatus
 from ..web import fail
@@ -129,6 +129,7 @@ def import_responses(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     form = ResponseImportForm()
     problems: list[str] = []
+    more = 0
     message = None
     if form.validate_on_submit():
         upload = form.file.data
@@ -138,7 +139,8 @@ def import_responses(round_id: int):
             summary = operations.import_responses(round_, rows, name)
         except DmatError as error:
             db.session.rollback()
-            message, problems = error.message, error.problems
+            message = error.message
+            problems, more = listed_problems(error.problems)
         else:
             db.session.commit()
             flash(
@@ -155,7 +157,12 @@ def import_responses(round_id: int):
             )
             return redirect(url_for("compare.dashboard", round_id=round_.id))
     return render_template(
-        "admin/import.html", form=form, round=round_, message=message, problems=problems
+        "admin/import.html",
+        form=form,
+        round=round_,
+        message=message,
+        problems=problems,
+        more=more,
     )
 
 

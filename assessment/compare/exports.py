@@ -2,7 +2,9 @@
 
 The answers are written exactly in the import format (``city,respondent,question,answer,
 comment``), so an exported file can be imported again with ``dmat responses import``; the scores
-are the figures of ``dmat scores``, unrounded.
+are the figures of ``dmat scores``, unrounded. Every text cell of the CSV and XLSX files goes
+through ``files.spreadsheet_cell``, so that no spreadsheet program runs a name or a comment as a
+formula; the importer undoes it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
+from ..files import spreadsheet_cell
 from ..models import Answer, AnswerKind, Area, Assessment, City, Question, Response, Round, User
 from ..results import city_scores_json, cohort_json, round_scores
 
@@ -85,7 +88,8 @@ def _scored(round_: Round) -> tuple[list[dict], dict]:
     keys = [area.key for area in round_.questionnaire.areas]
     return (
         [city_scores_json(s, round_.name) for s in scored],
-        cohort_json((s.result for s in scored), keys),
+        # the cohort is the round's submitted cities (DESIGN.md); each figure carries its n
+        cohort_json((s.result for s in scored if s.assessment.is_submitted), keys),
     )
 
 
@@ -102,12 +106,13 @@ def score_rows(scores: list[dict]) -> Iterator[list]:
         yield [*base, "overall", row["overall"], row["stage"], None, None]
 
 
-def _csv_text(header: tuple[str, ...], rows) -> str:
+def csv_text(header: tuple[str, ...], rows) -> str:
+    """A CSV file of ``rows`` under ``header``: None as an empty cell, text made inert."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(["" if value is None else spreadsheet_cell(value) for value in row])
     return out.getvalue()
 
 
@@ -116,8 +121,8 @@ def export_bytes(round_: Round, fmt: str) -> bytes:
     if fmt == "csv":
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("answers.csv", _csv_text(ANSWER_COLUMNS, answer_rows(round_)))
-            archive.writestr("scores.csv", _csv_text(SCORE_COLUMNS, score_rows(scores)))
+            archive.writestr("answers.csv", csv_text(ANSWER_COLUMNS, answer_rows(round_)))
+            archive.writestr("scores.csv", csv_text(SCORE_COLUMNS, score_rows(scores)))
         return out.getvalue()
     if fmt == "xlsx":
         return _xlsx(round_, scores)
@@ -128,16 +133,29 @@ def export_bytes(round_: Round, fmt: str) -> bytes:
 
 def _xlsx(round_: Round, scores: list[dict]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    def cells(sheet, row):
+        """Text as explicit string cells, never formulas; numbers stay numbers."""
+        out = []
+        for value in row:
+            if isinstance(value, str):
+                cell = WriteOnlyCell(sheet, value=spreadsheet_cell(value))
+                cell.data_type = "s"  # openpyxl would take text starting with "=" as a formula
+                out.append(cell)
+            else:
+                out.append(value)
+        return out
 
     workbook = Workbook(write_only=True)
     answers = workbook.create_sheet("answers")  # first: what dmat responses import reads
-    answers.append(ANSWER_COLUMNS)
+    answers.append(cells(answers, ANSWER_COLUMNS))
     for row in answer_rows(round_):
-        answers.append([value if value != "" else None for value in row])
+        answers.append(cells(answers, [value if value != "" else None for value in row]))
     sheet = workbook.create_sheet("scores")
-    sheet.append(SCORE_COLUMNS)
+    sheet.append(cells(sheet, SCORE_COLUMNS))
     for row in score_rows(scores):
-        sheet.append(row)
+        sheet.append(cells(sheet, row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

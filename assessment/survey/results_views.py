@@ -20,22 +20,9 @@ from ..errors import DmatError
 from ..extensions import db
 from ..insights import next_steps, weakest_questions
 from ..models import City
-from ..results import cohort_json, round_scores
+from ..results import COHORT_MINIMUM, city_cohort, round_scores
 from ..web import round_or_404
 from . import bp, operations
-
-MIN_COHORT = 3  # cohort figures reach cities only in aggregate, over at least 3 cities
-
-
-def cohort_medians(round_, area_keys: list[str]) -> tuple[int, dict[str, float | None] | None]:
-    """The number of submitted cities and, when at least 3, the median per area (else None)."""
-    submitted = round_scores(round_, submitted_only=True)
-    if len(submitted) < MIN_COHORT:
-        return len(submitted), None
-    cohort = cohort_json([s.result for s in submitted], area_keys)
-    return len(submitted), {
-        key: cohort[key]["median"] if cohort[key]["n"] >= MIN_COHORT else None for key in area_keys
-    }
 
 
 @bp.get("/results/<int:round_id>/<int:city_id>")
@@ -56,11 +43,15 @@ def results(round_id: int, city_id: int):
     fallback = questionnaire.languages[0]
     areas = questionnaire.areas
     area_keys = [area.key for area in areas]
-    submitted, medians = cohort_medians(round_, area_keys)
+    cohort = city_cohort(round_)  # the same figures as the city's PDF report
     chart = radar_chart(
         [(area.key, localized(area.title, language, fallback)) for area in areas],
         [(city.name, {key: a.score for key, a in scores.result.areas.items()})],
-        cohort=(_("Median of %(n)d cities", n=submitted), medians) if medians else None,
+        cohort=(
+            (_("Median of %(n)d cities", n=cohort.cities), cohort.medians(area_keys))
+            if cohort.any_shown
+            else None
+        ),
     )
     return render_template(
         "survey/results.html",
@@ -70,8 +61,8 @@ def results(round_id: int, city_id: int):
         result=scores.result,
         areas=areas,
         chart=chart.as_dict(),
-        submitted_cities=submitted,
-        medians=medians,
+        cohort=cohort,
+        cohort_minimum=COHORT_MINIMUM,
         weakest=weakest_questions(questionnaire, scores.result, count=5),
         steps=next_steps(questionnaire, scores.result),
         fallback=fallback,
