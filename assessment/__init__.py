@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from config import Config, ProductionConfig
 
@@ -23,6 +24,16 @@ from .security import register_security_headers
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_DIR / "migrations"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits, signed) on both databases
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: at most ``MAX_ID`` unless the route gives its own ``max``.
+    A larger id cannot exist, so its address is a 404 instead of a number the database
+    refuses (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -34,6 +45,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         template_folder=str(PROJECT_DIR / "templates"),
         instance_path=str(PROJECT_DIR / "instance"),
     )
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_object(config_class)
     app.request_class = AppRequest
     app.session_interface = SignedCookieSessions()

@@ -245,3 +245,49 @@ def test_any_csv_is_imported_or_refused_with_located_problems(demo, tmp_path, ro
         pass  # lone surrogates cannot even be written to a file
     else:
         db.session.rollback()
+
+
+TOO_BIG_ID = "99999999999999999999"  # beyond 64 bits: no INTEGER column can hold it
+ROUTE_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def addresses_with_a_huge_id(app) -> list[tuple[str, str]]:
+    """(method, address) for every route with an int argument, each int argument too big in
+    turn, the other arguments ordinary."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        ints = [name for converter, name in ROUTE_ARGUMENT.findall(rule.rule) if converter == "int"]
+        method = "GET" if "GET" in rule.methods else "POST"
+        for huge in ints:
+
+            def value(match, huge=huge):
+                converter, name = match.groups()
+                if converter == "int":
+                    return TOO_BIG_ID if name == huge else "1"
+                return "vision"
+
+            found.append((method, ROUTE_ARGUMENT.sub(value, rule.rule)))
+    return found
+
+
+@pytest.mark.parametrize("role", ["admin", "respondent"])
+def test_ids_beyond_an_integer_column_are_404_on_every_route(
+    app, client, make_city, make_user, role
+):
+    city = make_city("Пловдив")
+    email = {"admin": "ελένη@dmat.example", "respondent": "мария@plovdiv.example"}[role]
+    make_user(email, role, None if role == "admin" else city)
+    assert login(client, email).status_code == 302
+    token = csrf_token(client, "/")
+    addresses = addresses_with_a_huge_id(app)
+    assert len(addresses) >= 20  # the team, survey, results, report, admin and API routes
+    wrong = []
+    for method, address in addresses:
+        try:
+            response = client.open(address, method=method, data={"csrf_token": token})
+        except Exception as error:  # the app raised instead of answering
+            wrong.append(f"{method} {address}: {type(error).__name__}")
+            continue
+        if response.status_code != 404:
+            wrong.append(f"{method} {address}: {response.status_code}")
+    assert wrong == []
