@@ -6,6 +6,7 @@ YAML bombs, Python tags and broken spreadsheets, through the real forms and uplo
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 
@@ -291,3 +292,51 @@ def test_ids_beyond_an_integer_column_are_404_on_every_route(
         if response.status_code != 404:
             wrong.append(f"{method} {address}: {response.status_code}")
     assert wrong == []
+
+
+DEEP_JSON = b"[" * 100_000
+
+
+def test_json_nested_too_deep_is_a_400_on_every_kind_of_route(client, respondent):
+    round_id, _, token = respondent
+    for method, address in [
+        ("GET", "/health"),
+        ("POST", "/health"),
+        ("POST", f"/survey/{round_id}/answer"),
+        ("POST", "/login"),
+        ("GET", "/api/v1/rounds"),
+    ]:
+        response = client.open(
+            address,
+            method=method,
+            data=DEEP_JSON,
+            content_type="application/json",
+            headers={"X-CSRFToken": token},
+        )
+        assert response.status_code == 400, (method, address)
+        refusal = response.get_json()["error"]
+        if address.startswith("/api/"):
+            refusal = refusal["message"]  # the API's error shape
+        assert "nested deeper than 64 levels" in refusal
+
+
+def test_json_at_the_depth_limit_is_parsed_as_usual(client, respondent):
+    round_id, question_id, token = respondent
+    nested = "[" * 63 + "3" + "]" * 63  # 63 lists inside the body's object: 64 levels
+    body = f'{{"question": {question_id}, "answer": {nested}}}'
+    response = client.post(
+        f"/survey/{round_id}/answer",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["code"] == "not_a_level"  # read, then refused for what it says
+
+
+def test_the_apps_json_parser_refuses_deep_nesting_with_a_value_error(app):
+    with pytest.raises(ValueError, match="nested deeper than 64"):
+        app.json.loads("[" * 65 + "]" * 65)
+    brackets_in_text = '["' + "[" * 70 + '"]'
+    assert app.json.loads(brackets_in_text) == ["[" * 70]
+    assert app.json.loads("[" * 64 + "]" * 64) == functools.reduce(lambda x, _: [x], range(63), [])
