@@ -147,6 +147,8 @@ BOMB = (
         (b"key: x\x00\n", "NUL"),
         (b"[unclosed", "not valid YAML"),
         (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "not UTF-8"),
+        (b"[" * 10_000, "q.yaml:1: nesting deeper than 64 levels"),
+        (b"key: a\nversion: " + b"9" * 5_000, "q.yaml:2: version must be a whole number"),
     ],
 )
 def test_hostile_questionnaire_uploads(client, demo, data, message):
@@ -340,3 +342,18 @@ def test_the_apps_json_parser_refuses_deep_nesting_with_a_value_error(app):
     brackets_in_text = '["' + "[" * 70 + '"]'
     assert app.json.loads(brackets_in_text) == ["[" * 70]
     assert app.json.loads("[" * 64 + "]" * 64) == functools.reduce(lambda x, _: [x], range(63), [])
+
+
+def test_a_questionnaire_version_beyond_an_integer_column_is_not_imported(client, demo):
+    from .test_questionnaire_loader import VALID
+
+    token = as_user(client, "coordinator@dmat.example")
+    before = counts()
+    data = VALID.replace("version: 2", "version: 99999999999999999999").encode()
+    response = upload(client, "/admin/questionnaires", token, data, "q.yaml")
+    assert response.status_code == 200
+    assert (
+        "q.yaml:2: version must be a whole number from 1 to 2147483647, not 99999999999999999999"
+        in response.get_data(as_text=True)
+    )
+    assert counts() == before
