@@ -67,3 +67,28 @@ def test_server_processes_settle_the_garbage_collector_once_loaded():
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_responses_to_a_signed_in_user_are_never_stored(client, demo):
+    from assessment.lookups import round_named
+
+    from .conftest import login
+
+    assert client.get("/login").headers["Cache-Control"] == "no-store"  # the form's CSRF token
+    assert login(client, "coordinator@dmat.example", "dmat-demo-2022").status_code == 302
+    round_id = round_named("2022 follow-up").id
+    for address in (
+        "/",
+        "/health",
+        f"/compare/rounds/{round_id}",
+        f"/compare/rounds/{round_id}/export.csv",
+        f"/compare/rounds/{round_id}/export.xlsx",
+        f"/api/v1/rounds/{round_id}/scores",
+        "/this/is/not/a/page",
+    ):
+        response = client.get(address)
+        assert response.headers["Cache-Control"] == "no-store", address
+    for address in ("/static/css/dmat.css", "/vendor/plotly.min.js"):
+        with client.get(address) as response:
+            assert response.status_code == 200
+            assert "no-store" not in response.headers["Cache-Control"], address
