@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
 from config import Config, ProductionConfig
@@ -141,6 +142,7 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(
         400, page(400, _l("Bad request"), _l("The request could not be understood."))
     )
+    app.register_error_handler(SecurityError, untrusted_host)
     app.register_error_handler(
         403, page(403, _l("Not allowed"), _l("You do not have access to this page."))
     )
@@ -167,6 +169,13 @@ def register_error_pages(app: Flask) -> None:
             _l("The error has been logged. Your saved answers are safe."),
         ),
     )
+
+
+def untrusted_host(_error):
+    """A Host header outside ``TRUSTED_HOSTS``: no address of this site can be built for it, so
+    the answer is plain text, not a page full of links."""
+    message = _l("This server does not answer for that host name.")
+    return make_response((str(message), 400, {"Content-Type": "text/plain; charset=utf-8"}))
 
 
 def too_many_requests(error):
