@@ -66,6 +66,7 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     # memory:// counts per process; several workers or servers need a shared store (redis://...)
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "dmat")  # several sites, one Redis
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)  # reverse proxies in front, for the client address
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     LOG_FORMAT = _env("LOG_FORMAT", "text")  # "json": one JSON object per line
@@ -93,3 +94,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL") or "sqlite://"  # empty: SQLite too
     WTF_CSRF_ENABLED = True
+
+
+def config_for_environment() -> type[Config]:
+    """The configuration ``DMAT_ENV`` selects: ``production`` or the development defaults."""
+    return ProductionConfig if os.environ.get("DMAT_ENV") == "production" else Config

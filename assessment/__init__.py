@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
-from config import Config, ProductionConfig
+from config import Config, config_for_environment
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .http import AppRequest, SignedCookieSessions
@@ -40,7 +39,7 @@ class IdConverter(IntegerConverter):
 def create_app(config_class: type[Config] | None = None) -> Flask:
     """The application factory: configuration, extensions and blueprints, nothing at import."""
     if config_class is None:
-        config_class = ProductionConfig if os.environ.get("DMAT_ENV") == "production" else Config
+        config_class = config_for_environment()
     app = Flask(
         __name__,
         template_folder=str(PROJECT_DIR / "templates"),
