@@ -27,7 +27,9 @@ def on_starting(server):
     from config import config_for_environment
 
     if preload_app:  # the app is loaded: its own settings
-        settings = server.app.wsgi().config
+        settings = getattr(server.app.wsgi(), "config", {})
+        if "RATELIMIT_STORAGE_URI" not in settings:
+            return  # not dmat (the benchmarks' plain "hello" app): no limits to share
     else:
         selected = config_for_environment()
         settings = {name: getattr(selected, name) for name in dir(selected) if name.isupper()}
