@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, current_app, jsonify, render_template, request, session
+from flask import Flask, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 
@@ -36,6 +36,11 @@ SECURITY_HEADERS = (
     ("Referrer-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
+    # Nothing the app answers may be kept by a browser or a proxy unless its view says so
+    # (static files, plotly.js, the PDFs' "private, no-store"). Every response is tied to a
+    # session: Flask-Login reads the session after every request, so Flask sends
+    # "Vary: Cookie" on all of them, and a signed-in page, its JSON and downloads are private.
+    ("Cache-Control", "no-store"),
 )
 
 
@@ -137,24 +142,6 @@ def refuse_deep_json():
     return jsonify({"ok": False, "code": "bad_request", "error": str(message)}), 400
 
 
-def no_store_for_sessions(response):
-    """A response to a request that carries or uses a session (a signed-in user's page, JSON or
-    download; a form with its CSRF token) says ``Cache-Control: no-store``, so neither the
-    browser nor a proxy keeps a copy, unless the view chose its caching itself (static files,
-    plotly.js, the PDFs' ``private, no-store``). Anonymous responses that use no session, such
-    as ``/health``, are left as they are."""
-    if "Cache-Control" in response.headers:
-        return response
-    cookies = request.cookies
-    if (
-        session.accessed
-        or current_app.config["SESSION_COOKIE_NAME"] in cookies
-        or current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
-    ):
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 class SecurityHeaders:
     """WSGI middleware: every response gets each of ``headers`` unless the app set that header
     itself (the login pages send a stricter Referrer-Policy). At the WSGI level the headers are
@@ -180,7 +167,6 @@ def register_security_headers(app: Flask) -> None:
     app.json = LimitedJSONProvider(app)
     app.before_request(refuse_deep_json)
     app.before_request(refuse_nul_characters)
-    app.after_request(no_store_for_sessions)
     strict_transport = app.config.get("SESSION_COOKIE_SECURE", False)
     headers = SECURITY_HEADERS + (
         (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)

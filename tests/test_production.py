@@ -70,6 +70,7 @@ def test_server_processes_settle_the_garbage_collector_once_loaded():
 
 
 def test_responses_to_a_signed_in_user_are_never_stored(client, demo):
+    """Pages, JSON and downloads say no-store; what a view chose to cache keeps its caching."""
     from assessment.lookups import round_named
 
     from .conftest import login
