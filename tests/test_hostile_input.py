@@ -357,3 +357,33 @@ def test_a_questionnaire_version_beyond_an_integer_column_is_not_imported(client
         in response.get_data(as_text=True)
     )
     assert counts() == before
+
+
+def nesting(value) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(nesting, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(nesting, value.values()), default=0)
+    return 0
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab\n', max_size=8),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(alphabet='[]{}"\\k', max_size=4), inner, max_size=3),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.integers(0, 70))
+def test_the_depth_check_agrees_with_the_parsed_nesting(value, wrapping):
+    import json
+
+    from assessment.security import MAX_JSON_DEPTH, json_too_deep
+
+    wrapped = functools.reduce(lambda inner, _: [inner], range(wrapping), value)
+    text = json.dumps(wrapped, ensure_ascii=False)
+    expected = nesting(wrapped) > MAX_JSON_DEPTH
+    assert json_too_deep(text) is expected
+    assert json_too_deep(text.encode()) is expected
