@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -24,6 +25,14 @@ def _env_bool(name: str, default: bool) -> bool:
 def _env_int(name: str, default: int) -> int:
     value = _env(name)
     return default if value is None or not value.strip() else int(value)
+
+
+def trusted_hosts(base_url: str | None, extra: str | None) -> list[str]:
+    """The host names a request may address: the host of the site's address, then each of a
+    comma-separated list (a name starting with a dot stands for all its subdomains)."""
+    hosts = [urlsplit(base_url or "").hostname or ""]
+    hosts += [host.strip().lower() for host in (extra or "").split(",")]
+    return [host for host in dict.fromkeys(hosts) if host]
 
 
 class Config:
@@ -47,6 +56,7 @@ class Config:
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 14)
     # where links made outside a request (``dmat user create --invite``) point to
     BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+    TRUSTED_HOSTS: ClassVar[list[str] | None] = None  # any Host header; production names them
     MAIL_SERVER = _env("MAIL_SERVER")
     MAIL_PORT = _env_int("MAIL_PORT", 587)
     MAIL_USERNAME = _env("MAIL_USERNAME")
@@ -56,6 +66,7 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     # memory:// counts per process; several workers or servers need a shared store (redis://...)
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "dmat")  # several sites, one Redis
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)  # reverse proxies in front, for the client address
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     LOG_FORMAT = _env("LOG_FORMAT", "text")  # "json": one JSON object per line
@@ -71,6 +82,8 @@ class ProductionConfig(Config):
     LOG_REQUESTS = _env_bool("LOG_REQUESTS", True)
     SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # a request naming any other host (a forged Host header) is refused with 400
+    TRUSTED_HOSTS = trusted_hosts(Config.BASE_URL, _env("TRUSTED_HOSTS"))
 
 
 class TestConfig(Config):
@@ -81,3 +94,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL") or "sqlite://"  # empty: SQLite too
     WTF_CSRF_ENABLED = True
+
+
+def config_for_environment() -> type[Config]:
+    """The configuration ``DMAT_ENV`` selects: ``production`` or the development defaults."""
+    return ProductionConfig if os.environ.get("DMAT_ENV") == "production" else Config

@@ -20,6 +20,30 @@ max_requests_jitter = max_requests // 10
 preload_app = os.environ.get("DMAT_PRELOAD", "1") != "0"
 
 
+def on_starting(server):
+    """Rate limits must count in one place for all workers: in production, refuse to start with
+    a per-process store (memory://) and more than one worker; elsewhere, warn."""
+    from assessment.extensions import rate_limit_store_problem
+    from config import config_for_environment
+
+    if preload_app:  # the app is loaded: its own settings
+        settings = getattr(server.app.wsgi(), "config", {})
+        if "RATELIMIT_STORAGE_URI" not in settings:
+            return  # not dmat (the benchmarks' plain "hello" app): no limits to share
+    else:
+        selected = config_for_environment()
+        settings = {name: getattr(selected, name) for name in dir(selected) if name.isupper()}
+    problem = rate_limit_store_problem(
+        settings.get("RATELIMIT_STORAGE_URI"),
+        settings.get("RATELIMIT_ENABLED", True),
+        server.cfg.workers,
+    )
+    if problem and settings.get("ENV_NAME") == "production":
+        raise RuntimeError(problem)  # gunicorn prints it and exits with status 1
+    if problem:
+        server.log.warning(problem)
+
+
 def when_ready(server):
     """The app is loaded in the master (preload): settle the garbage collector before forking."""
     if preload_app:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -12,8 +11,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import SecurityError
+from werkzeug.routing import IntegerConverter
 
-from config import Config, ProductionConfig
+from config import Config, config_for_environment
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .http import AppRequest, SignedCookieSessions
@@ -23,17 +24,28 @@ from .security import register_security_headers
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_DIR / "migrations"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits, signed) on both databases
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: at most ``MAX_ID`` unless the route gives its own ``max``.
+    A larger id cannot exist, so its address is a 404 instead of a number the database
+    refuses (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
     """The application factory: configuration, extensions and blueprints, nothing at import."""
     if config_class is None:
-        config_class = ProductionConfig if os.environ.get("DMAT_ENV") == "production" else Config
+        config_class = config_for_environment()
     app = Flask(
         __name__,
         template_folder=str(PROJECT_DIR / "templates"),
         instance_path=str(PROJECT_DIR / "instance"),
     )
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_object(config_class)
     app.request_class = AppRequest
     app.session_interface = SignedCookieSessions()
@@ -129,6 +141,7 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(
         400, page(400, _l("Bad request"), _l("The request could not be understood."))
     )
+    app.register_error_handler(SecurityError, untrusted_host)
     app.register_error_handler(
         403, page(403, _l("Not allowed"), _l("You do not have access to this page."))
     )
@@ -155,6 +168,13 @@ def register_error_pages(app: Flask) -> None:
             _l("The error has been logged. Your saved answers are safe."),
         ),
     )
+
+
+def untrusted_host(_error):
+    """A Host header outside ``TRUSTED_HOSTS``: no address of this site can be built for it, so
+    the answer is plain text, not a page full of links."""
+    message = _l("This server does not answer for that host name.")
+    return make_response((str(message), 400, {"Content-Type": "text/plain; charset=utf-8"}))
 
 
 def too_many_requests(error):

@@ -37,6 +37,22 @@ babel = Babel()
 limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=True)
 
 
+def rate_limit_store_problem(storage_uri: str | None, enabled: bool, processes: int) -> str | None:
+    """Why rate limits would not hold across ``processes`` server processes, or None.
+
+    ``memory://`` counts in each process: with N workers an account could be tried N times as
+    often as its limit says. Several processes need one shared store (Redis)."""
+    uri = storage_uri or "memory://"
+    if not enabled or processes <= 1 or not uri.startswith("memory://"):
+        return None
+    return (
+        f"DMAT_RATELIMIT_STORAGE_URI is {uri}, which counts in each process, and gunicorn would "
+        f"run {processes} workers: the login limits would allow {processes} times the attempts. "
+        "Set DMAT_RATELIMIT_STORAGE_URI to a shared store such as redis://127.0.0.1:6379/0, "
+        "or run one worker (DMAT_WORKERS=1)."
+    )
+
+
 def submitted_email() -> str:
     """Rate-limit key for one account, whichever address the attempts come from."""
     return "email:" + request.form.get("email", "").strip().lower()

@@ -7,7 +7,10 @@ elements for its charts.
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 
 from .http import FORM_TYPES
@@ -33,6 +36,11 @@ SECURITY_HEADERS = (
     ("Referrer-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
+    # Nothing the app answers may be kept by a browser or a proxy unless its view says so
+    # (static files, plotly.js, the PDFs' "private, no-store"). Every response is tied to a
+    # session: Flask-Login reads the session after every request, so Flask sends
+    # "Vary: Cookie" on all of them, and a signed-in page, its JSON and downloads are private.
+    ("Cache-Control", "no-store"),
 )
 
 
@@ -80,6 +88,60 @@ def refuse_nul_characters():
     return page, 400
 
 
+MAX_JSON_DEPTH = 64  # the app's own JSON nests 3 deep; Python's parser recurses per level
+# strings (even one left open) are skipped whole, so brackets inside them do not count
+_JSON_TOKENS = {
+    str: re.compile(r'"(?:[^"\\]+|\\.)*"?|[\[\]{}]', re.DOTALL),
+    bytes: re.compile(rb'"(?:[^"\\]+|\\.)*"?|[\[\]{}]', re.DOTALL),
+}
+
+
+def json_too_deep(data: str | bytes) -> bool:
+    """Whether JSON text nests arrays and objects deeper than ``MAX_JSON_DEPTH``. A body with
+    fewer brackets than that cannot, and is let through after two counts; otherwise one
+    regular-expression pass over it, linear in its length."""
+    opening = ("[", "{") if isinstance(data, str) else (b"[", b"{")
+    if data.count(opening[0]) + data.count(opening[1]) <= MAX_JSON_DEPTH:
+        return False
+    depth = 0
+    for match in _JSON_TOKENS[type(data)].finditer(data):
+        token = match.group()
+        if token in opening:
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif len(token) == 1 and token not in ('"', b'"'):
+            depth -= 1
+    return False
+
+
+class LimitedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing text nested deeper than ``MAX_JSON_DEPTH`` with a ValueError, as
+    for any other invalid JSON (``request.get_json`` answers 400, or None when silent), instead
+    of the RecursionError Python's parser raises a thousand levels down."""
+
+    def loads(self, s: str | bytes, **kwargs):
+        if json_too_deep(s):
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+def refuse_deep_json():
+    """A JSON body nested deeper than ``MAX_JSON_DEPTH`` is refused with 400 on every route,
+    before anything parses it."""
+    if not request.is_json or not json_too_deep(request.get_data(cache=True)):
+        return None
+    message = _l("The JSON body is nested deeper than %(limit)d levels.", limit=MAX_JSON_DEPTH)
+    if request.path.startswith("/api/"):
+        from .api.views import error  # the API's own error shape, as its OpenAPI document says
+
+        return error(400, str(message))
+    return jsonify({"ok": False, "code": "bad_request", "error": str(message)}), 400
+
+
 class SecurityHeaders:
     """WSGI middleware: every response gets each of ``headers`` unless the app set that header
     itself (the login pages send a stricter Referrer-Policy). At the WSGI level the headers are
@@ -102,6 +164,8 @@ class SecurityHeaders:
 
 
 def register_security_headers(app: Flask) -> None:
+    app.json = LimitedJSONProvider(app)
+    app.before_request(refuse_deep_json)
     app.before_request(refuse_nul_characters)
     strict_transport = app.config.get("SESSION_COOKIE_SECURE", False)
     headers = SECURITY_HEADERS + (

@@ -3,6 +3,8 @@
 The YAML is composed into nodes (never constructed into Python objects), so line numbers are
 known for every value, duplicate keys are caught, and no tag can run code. Anchors and aliases
 are refused: a questionnaire has no use for them and they are how "billion laughs" files blow up.
+Nesting is limited before anything is composed (the parser's work and the composer's recursion
+grow with the depth), and numbers are limited in length before they are converted.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from .definitions import (
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT_CHARS = 4_000
 MIN_LEVELS, MAX_LEVELS = 2, 10
+MAX_DEPTH = 64  # lists and mappings inside each other; a questionnaire needs 7
+MAX_VERSION = 2**31 - 1  # versions are stored in an INTEGER column
+MAX_NUMBER_CHARS = 20  # a version or a weight, as written
+MAX_WEIGHT, MAX_WEIGHT_DIGITS = 1000, 15  # 15 digits: what a float holds exactly
 QUESTIONNAIRE_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ITEM_KEY = re.compile(r"^[a-z0-9_]+$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
@@ -94,7 +100,19 @@ def load_questionnaire_text(
 
 
 def _compose(text: str, filename: str) -> Node | None:
+    depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise QuestionnaireError(
+                    [
+                        f"{filename}:{event.start_mark.line + 1}: nesting deeper than "
+                        f"{MAX_DEPTH} levels"
+                    ]
+                )
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
         anchor = getattr(event, "anchor", None)
         if isinstance(event, yaml.AliasEvent) or anchor is not None:
             raise QuestionnaireError(
@@ -177,9 +195,21 @@ class _Validator:
         raw = self.scalar(node, f"{what} weight", (INT, FLOAT), "a number")
         if raw is None:
             return 1.0
+        digits = sum(character.isdigit() for character in raw)
+        if len(raw) > MAX_NUMBER_CHARS or digits > MAX_WEIGHT_DIGITS:
+            self.error(
+                node,
+                f"{what} weight has {digits} digits ({len(raw)} characters); "
+                f"at most {MAX_WEIGHT_DIGITS}",
+            )
+            return 1.0
         value = float(yaml.safe_load(raw))
-        if not math.isfinite(value) or value <= 0:
-            self.error(node, f"{what} weight must be a number greater than 0, not {raw}")
+        if not math.isfinite(value) or not 0 < value <= MAX_WEIGHT:
+            self.error(
+                node,
+                f"{what} weight must be a number greater than 0 and at most {MAX_WEIGHT}, "
+                f"not {raw}",
+            )
             return 1.0
         return value
 
@@ -282,9 +312,11 @@ class _Validator:
         raw = self.scalar(node, "version", (INT,), "a whole number")
         if raw is None:
             return None
-        value = int(yaml.safe_load(raw))
-        if value < 1:
-            self.error(node, f"version must be 1 or more, not {value}")
+        # a long number is never converted: int() of thousands of digits is slow, then refused
+        value = int(yaml.safe_load(raw)) if len(raw) <= MAX_NUMBER_CHARS else None
+        if value is None or not 1 <= value <= MAX_VERSION:
+            shown = raw if value is not None else f"a number of {len(raw)} characters"
+            self.error(node, f"version must be a whole number from 1 to {MAX_VERSION}, not {shown}")
             return None
         return value
 

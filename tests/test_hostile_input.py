@@ -6,6 +6,7 @@ YAML bombs, Python tags and broken spreadsheets, through the real forms and uplo
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 
@@ -146,6 +147,8 @@ BOMB = (
         (b"key: x\x00\n", "NUL"),
         (b"[unclosed", "not valid YAML"),
         (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "not UTF-8"),
+        (b"[" * 10_000, "q.yaml:1: nesting deeper than 64 levels"),
+        (b"key: a\nversion: " + b"9" * 5_000, "q.yaml:2: version must be a whole number"),
     ],
 )
 def test_hostile_questionnaire_uploads(client, demo, data, message):
@@ -337,3 +340,140 @@ def test_one_problem_beyond_the_list_is_counted_in_the_singular(client, demo, dm
     client.post("/language", data={"language": "bg", "csrf_token": token, "next": "/"})
     response = upload(client, f"/admin/rounds/{round_id}/import", token, data, "bad.csv")
     assert "и още 1 проблем<" in response.get_data(as_text=True)
+TOO_BIG_ID = "99999999999999999999"  # beyond 64 bits: no INTEGER column can hold it
+ROUTE_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def addresses_with_a_huge_id(app) -> list[tuple[str, str]]:
+    """(method, address) for every route with an int argument, each int argument too big in
+    turn, the other arguments ordinary."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        ints = [name for converter, name in ROUTE_ARGUMENT.findall(rule.rule) if converter == "int"]
+        method = "GET" if "GET" in rule.methods else "POST"
+        for huge in ints:
+
+            def value(match, huge=huge):
+                converter, name = match.groups()
+                if converter == "int":
+                    return TOO_BIG_ID if name == huge else "1"
+                return "vision"
+
+            found.append((method, ROUTE_ARGUMENT.sub(value, rule.rule)))
+    return found
+
+
+@pytest.mark.parametrize("role", ["admin", "respondent"])
+def test_ids_beyond_an_integer_column_are_404_on_every_route(
+    app, client, make_city, make_user, role
+):
+    city = make_city("Пловдив")
+    email = {"admin": "ελένη@dmat.example", "respondent": "мария@plovdiv.example"}[role]
+    make_user(email, role, None if role == "admin" else city)
+    assert login(client, email).status_code == 302
+    token = csrf_token(client, "/")
+    addresses = addresses_with_a_huge_id(app)
+    assert len(addresses) >= 20  # the team, survey, results, report, admin and API routes
+    wrong = []
+    for method, address in addresses:
+        try:
+            response = client.open(address, method=method, data={"csrf_token": token})
+        except Exception as error:  # the app raised instead of answering
+            wrong.append(f"{method} {address}: {type(error).__name__}")
+            continue
+        if response.status_code != 404:
+            wrong.append(f"{method} {address}: {response.status_code}")
+    assert wrong == []
+
+
+DEEP_JSON = b"[" * 100_000
+
+
+def test_json_nested_too_deep_is_a_400_on_every_kind_of_route(client, respondent):
+    round_id, _, token = respondent
+    for method, address in [
+        ("GET", "/health"),
+        ("POST", "/health"),
+        ("POST", f"/survey/{round_id}/answer"),
+        ("POST", "/login"),
+        ("GET", "/api/v1/rounds"),
+    ]:
+        response = client.open(
+            address,
+            method=method,
+            data=DEEP_JSON,
+            content_type="application/json",
+            headers={"X-CSRFToken": token},
+        )
+        assert response.status_code == 400, (method, address)
+        refusal = response.get_json()["error"]
+        if address.startswith("/api/"):
+            refusal = refusal["message"]  # the API's error shape
+        assert "nested deeper than 64 levels" in refusal
+
+
+def test_json_at_the_depth_limit_is_parsed_as_usual(client, respondent):
+    round_id, question_id, token = respondent
+    nested = "[" * 63 + "3" + "]" * 63  # 63 lists inside the body's object: 64 levels
+    body = f'{{"question": {question_id}, "answer": {nested}}}'
+    response = client.post(
+        f"/survey/{round_id}/answer",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["code"] == "not_a_level"  # read, then refused for what it says
+
+
+def test_the_apps_json_parser_refuses_deep_nesting_with_a_value_error(app):
+    with pytest.raises(ValueError, match="nested deeper than 64"):
+        app.json.loads("[" * 65 + "]" * 65)
+    brackets_in_text = '["' + "[" * 70 + '"]'
+    assert app.json.loads(brackets_in_text) == ["[" * 70]
+    assert app.json.loads("[" * 64 + "]" * 64) == functools.reduce(lambda x, _: [x], range(63), [])
+
+
+def test_a_questionnaire_version_beyond_an_integer_column_is_not_imported(client, demo):
+    from .test_questionnaire_loader import VALID
+
+    token = as_user(client, "coordinator@dmat.example")
+    before = counts()
+    data = VALID.replace("version: 2", "version: 99999999999999999999").encode()
+    response = upload(client, "/admin/questionnaires", token, data, "q.yaml")
+    assert response.status_code == 200
+    assert (
+        "q.yaml:2: version must be a whole number from 1 to 2147483647, not 99999999999999999999"
+        in response.get_data(as_text=True)
+    )
+    assert counts() == before
+
+
+def nesting(value) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(nesting, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(nesting, value.values()), default=0)
+    return 0
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab\n', max_size=8),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(alphabet='[]{}"\\k', max_size=4), inner, max_size=3),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.integers(0, 70))
+def test_the_depth_check_agrees_with_the_parsed_nesting(value, wrapping):
+    import json
+
+    from assessment.security import MAX_JSON_DEPTH, json_too_deep
+
+    wrapped = functools.reduce(lambda inner, _: [inner], range(wrapping), value)
+    text = json.dumps(wrapped, ensure_ascii=False)
+    expected = nesting(wrapped) > MAX_JSON_DEPTH
+    assert json_too_deep(text) is expected
+    assert json_too_deep(text.encode()) is expected

@@ -129,6 +129,7 @@ def test_gunicorn_workers_forked_from_the_loaded_app_serve_from_the_database(app
         "DMAT_WORKERS": "2",
         "DMAT_MAX_REQUESTS": "5",
         "DMAT_LOG_REQUESTS": "0",
+        "DMAT_RATELIMIT_ENABLED": "0",  # two workers would need a shared rate-limit store
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "assessment:create_app()"],

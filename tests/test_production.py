@@ -67,3 +67,74 @@ def test_server_processes_settle_the_garbage_collector_once_loaded():
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_responses_to_a_signed_in_user_are_never_stored(client, demo):
+    """Pages, JSON and downloads say no-store; what a view chose to cache keeps its caching."""
+    from assessment.lookups import round_named
+
+    from .conftest import login
+
+    assert client.get("/login").headers["Cache-Control"] == "no-store"  # the form's CSRF token
+    assert login(client, "coordinator@dmat.example", "dmat-demo-2022").status_code == 302
+    round_id = round_named("2022 follow-up").id
+    for address in (
+        "/",
+        "/health",
+        f"/compare/rounds/{round_id}",
+        f"/compare/rounds/{round_id}/export.csv",
+        f"/compare/rounds/{round_id}/export.xlsx",
+        f"/api/v1/rounds/{round_id}/scores",
+        "/this/is/not/a/page",
+    ):
+        response = client.get(address)
+        assert response.headers["Cache-Control"] == "no-store", address
+    for address in ("/static/css/dmat.css", "/vendor/plotly.min.js"):
+        with client.get(address) as response:
+            assert response.status_code == 200
+            assert "no-store" not in response.headers["Cache-Control"], address
+
+
+HOST_CHECK = """
+from assessment import create_app
+from config import Config
+app = create_app()
+client = app.test_client()
+print(Config.TRUSTED_HOSTS, app.config["TRUSTED_HOSTS"])
+for base in ("https://dmat.example.org", "https://dmat.example.org:8443", "http://dmat.internal",
+             "https://sofia.city.example", "https://evil.example", "https://127.0.0.1"):
+    for path in ("/health", "/login"):
+        response = client.get(path, base_url=base)
+        print(base, path, response.status_code, response.get_data(as_text=True)[:48])
+"""
+
+
+def test_production_answers_only_for_its_own_host_names(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DMAT_ENV": "production",
+        "DMAT_SECRET_KEY": "host-test-secret",
+        "DMAT_DATABASE_URL": f"sqlite:///{tmp_path / 'hosts.sqlite'}",
+        "DMAT_BASE_URL": "https://dmat.example.org/",
+        "DMAT_TRUSTED_HOSTS": " dmat.internal, .City.example",
+        "DMAT_LOG_LEVEL": "WARNING",
+        "DMAT_LOG_REQUESTS": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", HOST_CHECK], env=env, capture_output=True, text=True, check=True
+    )
+    first, *lines = result.stdout.splitlines()
+    assert first == "None ['dmat.example.org', 'dmat.internal', '.city.example']"
+    status = {tuple(line.split()[:2]): line.split(maxsplit=3)[2:] for line in lines}
+    for base in ("https://dmat.example.org", "https://dmat.example.org:8443"):
+        assert status[(base, "/health")][0] == "200" and status[(base, "/login")][0] == "200"
+    assert status[("http://dmat.internal", "/health")][0] == "200"
+    assert status[("https://sofia.city.example", "/login")][0] == "200"
+    refused = ["400", "This server does not answer for that host name."]
+    for base in ("https://evil.example", "https://127.0.0.1"):
+        for path in ("/health", "/login"):
+            assert status[(base, path)] == refused

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import textwrap
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -183,3 +185,101 @@ def test_mutated_valid_file_gives_located_problems(data):
         load_questionnaire_text("\n".join(lines), "q.yaml")
     except QuestionnaireError as error:
         assert all(re.match(r"^q\.yaml:\d+: \S", p) for p in error.problems), error.problems
+
+
+def with_version(version: str) -> str:
+    return VALID.replace("version: 2", f"version: {version}")
+
+
+def with_weight(weight: str) -> str:
+    return VALID.replace("    questions:", f"    weight: {weight}\n    questions:", 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("[" * 10_000, 1),  # 10 KB of flow nesting
+        ("{a: " * 2_500, 1),
+        # a list item holding a mapping per line: two levels a line
+        ("areas:\n" + "".join(" " * n + "- x:\n" for n in range(0, 300, 2)), 33),
+        ("key: x\ntitle:\n  " + "[\n" * 5_000, 66),
+    ],
+)
+def test_deep_nesting_is_refused_before_it_is_composed(text, line):
+    started = time.process_time()
+    found = problems(text)
+    assert found == [f"q.yaml:{line}: nesting deeper than 64 levels"]
+    assert time.process_time() - started < 1.0
+
+
+def test_nesting_up_to_the_limit_is_read_as_usual():
+    deepest = "[" * 62 + "x" + "]" * 62  # in the root mapping and the title's mapping: 64
+    found = problems(VALID.replace("{en: Small, bg: Малък}", f"{{en: Small, bg: {deepest}}}"))
+    assert found == ["q.yaml:4: title (bg) must be text, not a list"]
+
+
+@pytest.mark.parametrize(
+    ("version", "shown"),
+    [
+        ("9" * 5_000, "a number of 5000 characters"),
+        ("99999999999999999999", "99999999999999999999"),
+        ("2147483648", "2147483648"),
+        ("0", "0"),
+        ("-3", "-3"),
+    ],
+)
+def test_versions_beyond_an_integer_column_are_refused(version, shown):
+    assert problems(with_version(version)) == [
+        f"q.yaml:2: version must be a whole number from 1 to 2147483647, not {shown}"
+    ]
+
+
+def test_the_largest_version_loads():
+    assert load_questionnaire_text(with_version("2147483647")).version == 2147483647
+    assert load_questionnaire_text(with_version("0x10")).version == 16  # YAML 1.1 hexadecimal
+
+
+@pytest.mark.parametrize(
+    ("weight", "message"),
+    [
+        ("1" * 400, "weight has 400 digits (400 characters); at most 15"),
+        ("1" * 5_000, "weight has 5000 digits (5000 characters); at most 15"),
+        ("0.1234567890123456", "weight has 17 digits (18 characters); at most 15"),
+        ("1001", "weight must be a number greater than 0 and at most 1000, not 1001"),
+        ("1.0e+400", "weight must be a number greater than 0 and at most 1000, not 1.0e+400"),
+        (".nan", "weight must be a number greater than 0 and at most 1000, not .nan"),
+        ("0", "weight must be a number greater than 0 and at most 1000, not 0"),
+    ],
+)
+def test_weights_are_limited_in_length_and_size(weight, message):
+    assert problems(with_weight(weight)) == [f"q.yaml:8: area 'only' {message}"]
+
+
+def test_weights_at_the_limits_load():
+    for weight, value in (("1000", 1000.0), ("0.12345678901234", 0.12345678901234)):
+        assert load_questionnaire_text(with_weight(weight)).areas[0].weight == value
+
+
+def test_the_command_gives_the_same_located_messages(dmat, tmp_path):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("[" * 10_000, encoding="utf-8")
+    huge = tmp_path / "huge.yaml"
+    huge.write_text(with_version("99999999999999999999"), encoding="utf-8")
+    for command, file, message in [
+        ("validate", deep, f"{deep}:1: nesting deeper than 64 levels"),
+        ("import", deep, f"{deep}:1: nesting deeper than 64 levels"),
+        ("validate", huge, f"{huge}:2: version must be a whole number from 1 to 2147483647"),
+        ("import", huge, f"{huge}:2: version must be a whole number from 1 to 2147483647"),
+    ]:
+        result = dmat("questionnaire", command, str(file))
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert message in result.output
+
+
+def test_a_version_too_large_for_its_column_is_never_stored(app):
+    from assessment.admin.operations import import_questionnaire
+    from assessment.errors import DmatError
+
+    definition = dataclasses.replace(load_questionnaire_text(VALID), version=2**31)
+    with pytest.raises(DmatError, match="the version must be from 1 to 2147483647"):
+        import_questionnaire(definition)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 
 from questionnaires import QuestionnaireDefinition
+from questionnaires.loader import MAX_VERSION
 
 from ..audit.operations import record
 from ..errors import DmatError
@@ -47,6 +48,11 @@ def import_questionnaire(definition: QuestionnaireDefinition) -> tuple[Questionn
     Importing the same file again is a no-op; a different file under a stored key and version
     is refused, because a stored version may already have answers.
     """
+    # the loader refuses other versions; a definition built in code must not reach the column
+    if not 1 <= definition.version <= MAX_VERSION:
+        raise DmatError(
+            f"questionnaire {definition.label}: the version must be from 1 to {MAX_VERSION}"
+        )
     existing = db.session.scalar(
         select(Questionnaire).where(
             Questionnaire.key == definition.key, Questionnaire.version == definition.version
