@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from assessment import create_app
+from assessment.main.vendor import PLOTLY_VERSION
 from assessment.request_log import JsonFormatter
 from config import ProductionConfig
 
@@ -89,7 +90,7 @@ def test_responses_to_a_signed_in_user_are_never_stored(client, demo):
     ):
         response = client.get(address)
         assert response.headers["Cache-Control"] == "no-store", address
-    for address in ("/static/css/dmat.css", "/vendor/plotly.min.js"):
+    for address in ("/static/css/dmat.css", f"/vendor/plotly-{PLOTLY_VERSION}.min.js"):
         with client.get(address) as response:
             assert response.status_code == 200
             assert "no-store" not in response.headers["Cache-Control"], address

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from assessment.demo import DEMO_PASSWORD
 from assessment.extensions import db
 from assessment.lookups import city_named, round_named
+from assessment.main.vendor import PLOTLY_VERSION
 from assessment.models import Assessment, AssessmentStatus, Role, utcnow
 from tests.conftest import login
 from tests.playwright_support import needs_chromium, step
@@ -86,8 +87,8 @@ def test_figures_are_those_of_dmat_scores(client, demo, dmat):
     assert city_series["name"] == "Sofia"
     assert city_series["values"] == [expected["areas"][k]["score"] for k in areas]  # unrounded
     assert cohort["dashed"] is True and "21" in cohort["name"]
-    assert "/vendor/plotly.min.js" in text and "cdn" not in text.lower()
-    script = client.get("/vendor/plotly.min.js")
+    assert f"/vendor/plotly-{PLOTLY_VERSION}.min.js" in text and "cdn" not in text.lower()
+    script = client.get(f"/vendor/plotly-{PLOTLY_VERSION}.min.js")
     assert script.status_code == 200 and script.mimetype == "text/javascript"
     script.close()
     assert "Questions with the lowest scores" in text and "Next steps" in text
