@@ -17,8 +17,11 @@ import csv
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -425,3 +428,32 @@ def test_bad_configuration_is_one_line(console, tmp_path):
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     assert console.refused("token", "create", "--email", "a@b.example", "--name", "x",
                            DMAT_DATABASE_URL=empty).endswith("run 'dmat init' first")  # fmt: skip
+
+
+def test_run_serves_the_app(console):
+    with socket.socket() as probe:  # a free port, for the development server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(DMAT), "run", "--port", str(port)],
+        env=console.env(),
+        cwd=console.folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        encoding="utf-8",
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as reply:
+                    assert reply.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "dmat run did not answer within 60 s"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    assert "Traceback" not in errors
