@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from flask.cli import FlaskGroup, NoAppException
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from questionnaires import BUNDLED_QUESTIONNAIRE, QuestionnaireError, load_questionnaire_file
 
@@ -45,10 +45,7 @@ class DmatGroup(FlaskGroup):
             raise click.ClickException(message) from None
         except (OperationalError, ProgrammingError) as error:
             _rollback()
-            reason = str(error.orig).splitlines()[0] if error.orig else str(error)
-            raise click.ClickException(
-                f"the database is not ready ({reason}); run 'dmat init' first"
-            ) from None
+            raise click.ClickException(database_problem(error)) from None
 
 
 def _rollback() -> None:
@@ -56,8 +53,46 @@ def _rollback() -> None:
         db.session.rollback()
 
 
+#: SQLSTATEs of a schema that is missing or older than the code: undefined table, column.
+NOT_MIGRATED = {"42P01", "42703"}
+
+
+def database_problem(error: OperationalError | ProgrammingError) -> str:
+    """One line for a database the command cannot use: not migrated yet, or not reachable."""
+    reason = (str(error.orig) if error.orig else str(error)).strip().splitlines()[0]
+    missing = getattr(error.orig, "sqlstate", None) in NOT_MIGRATED or reason.startswith(
+        ("no such table", "no such column")
+    )
+    if missing:
+        return f"the database is not ready ({reason}); run 'dmat init' first"
+    return f"cannot use the database ({reason}); check DMAT_DATABASE_URL"
+
+
+class AppRefused(NoAppException):
+    """The app cannot be made as configured: one line and exit status 1, not a usage error.
+
+    A ``NoAppException``, so that ``dmat --help`` still lists the commands after the line.
+    """
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:
+        click.ClickException.show(self, file)
+
+
+def load_app():
+    """The app for a command; a configuration it refuses is one line, not a traceback."""
+    try:
+        return create_app()
+    except ArgumentError as error:
+        message = f"DMAT_DATABASE_URL is not a database URL dmat can use ({error})"
+        raise AppRefused(message) from None
+    except RuntimeError as error:  # create_app's refusal, e.g. production without a secret key
+        raise AppRefused(str(error)) from None
+
+
 cli = DmatGroup(
-    create_app=lambda: create_app(),
+    create_app=load_app,
     help="dmat: digital maturity self-assessment for city governments.",
 )
 
@@ -206,10 +241,16 @@ def responses_import(round_name: str, file: str) -> None:
     rows = read_response_file(read_input_file(file), file)
     summary = import_responses(round_, rows, file)
     click.echo(
-        f"Imported {summary.rows} answers for {summary.cities} cities into '{round_.name}': "
-        f"{summary.answers_created} new, {summary.answers_updated} replaced; "
-        f"{summary.respondents_created} new respondents."
+        f"Imported {counted(summary.rows, 'answer')}"
+        f" for {counted(summary.cities, 'city', 'cities')} into '{round_.name}':"
+        f" {summary.answers_created} new, {summary.answers_updated} replaced;"
+        f" {counted(summary.respondents_created, 'new respondent')}."
     )
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """``1 answer``, ``2 answers``: English plurals for the command's messages."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 @cli.command("scores")
@@ -274,7 +315,7 @@ def user_create(
     if invite and password is not None:
         raise DmatError("give either --password or --invite, not both")
     if not invite and password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = password_from_user()
     city = city_named(city_name) if city_name else None
     user = create_user(email, role, city, password=password, name=name)
     where = f" of {city.name}" if city else ""
@@ -287,6 +328,16 @@ def user_create(
         days = current_app.config["INVITATION_DAYS"]
         click.echo(f"Invitation link (works once, for {days} days):")
         click.echo(link_for(TokenPurpose.INVITATION, token))
+
+
+def password_from_user() -> str:
+    """Typed twice, unseen, at a terminal; or the first line of standard input piped in."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline().rstrip("\r\n") if sys.stdin is not None else ""
+    if not line:
+        raise DmatError("no password given: type it at a terminal, pipe it in, or give --invite")
+    return line
 
 
 @cli.command("backup")

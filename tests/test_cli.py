@@ -200,12 +200,12 @@ def test_import_creates_respondents_then_replaces_answers(programme, dmat, tmp_p
     )
     result = dmat("responses", "import", "--round", "R1", first)
     assert result.exit_code == 0, result.output
-    assert "2 new, 0 replaced; 1 new respondents" in result.output
+    assert "2 new, 0 replaced; 1 new respondent." in result.output
     second = write(
         tmp_path, "two.csv", "city,respondent,question,answer\naarhus,ann@aarhus.example,a_plan,5\n"
     )
     result = dmat("responses", "import", "--round", "R1", second)
-    assert "0 new, 1 replaced; 0 new respondents" in result.output
+    assert "0 new, 1 replaced; 0 new respondents." in result.output
     ann = db.session.scalar(select(User).where(User.email == "ann@aarhus.example"))
     assert ann.role == "respondent" and ann.city.name == "Aarhus" and ann.password_hash is None
     scores = json.loads(dmat("scores", "--round", "R1").output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from ..errors import NotFound
 from ..extensions import db
@@ -10,7 +11,7 @@ from ..lookups import user_with_email
 from .operations import create_token
 
 
-@click.group("token")
+@click.group("token", cls=AppGroup)
 def token_group() -> None:
     """API tokens for scripts."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from ..audit.operations import record
 from ..extensions import db
@@ -23,6 +24,7 @@ from .exports import FORMATS, export_bytes
     help="csv (a ZIP of answers.csv and scores.csv), xlsx or json.",
 )
 @click.option("-o", "--output", required=True, help="The file to write.")
+@with_appcontext
 def export_command(round_name: str, fmt: str, output: str) -> None:
     """Write all answers and scores of a round; the answers re-import with dmat responses."""
     round_ = round_named(round_name)
