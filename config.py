@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -26,6 +27,18 @@ def _env_int(name: str, default: int) -> int:
     return default if value is None or not value.strip() else int(value)
 
 
+def checked_base_url(value: str | None) -> str:
+    """``BASE_URL`` without a trailing slash; RuntimeError unless it is http(s)://host[/path]."""
+    url = (value or "").strip().rstrip("/")
+    parts = urlsplit(url)
+    extra = parts.username is not None or parts.query or parts.fragment
+    if parts.scheme not in ("http", "https") or not parts.hostname or extra:
+        raise RuntimeError(
+            f"DMAT_BASE_URL {value!r} must be the site's address, such as https://dmat.example.org"
+        )
+    return url
+
+
 class Config:
     """Development and demo defaults: a SQLite file under ``instance/``."""
 
@@ -45,7 +58,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 14)
-    # where links made outside a request (``dmat user create --invite``) point to
+    # the site's address: every link mailed or shown (invitations, password resets) starts with
+    # it, never with the Host header a request was sent with
     BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
     MAIL_SERVER = _env("MAIL_SERVER")
     MAIL_PORT = _env_int("MAIL_PORT", 587)

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import Config, ProductionConfig
+from config import Config, ProductionConfig, checked_base_url
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .http import AppRequest, SignedCookieSessions
@@ -39,6 +39,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.session_interface = SignedCookieSessions()
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("DMAT_SECRET_KEY must be set when DMAT_ENV=production")
+    app.config["BASE_URL"] = checked_base_url(app.config.get("BASE_URL"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
@@ -57,6 +58,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    from .auth.identity import ClientAddressForwarded
+
+    # after ProxyFix: session protection sees the client address ProxyFix trusted, not a header
+    app.wsgi_app = ClientAddressForwarded(app.wsgi_app)
     babel.init_app(
         app,
         locale_selector=select_locale,

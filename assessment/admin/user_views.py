@@ -75,7 +75,8 @@ def new_user():
                 password=form.password.data,
                 name=form.name.data or "",
             )
-            user.active = bool(form.active.data)
+            if not form.active.data:  # created deactivated: as if by whoever created it
+                user.active, user.deactivated_by_id = False, current_user.id
         except DmatError as error:
             fail(error)
         else:
