@@ -407,3 +407,56 @@ def test_only_sessions_of_plain_values_are_remembered(app):
         interface.open_session(app, context.request)["_flashes"].append(["info", "Again"])
     with app.test_request_context(headers={"Cookie": f"session={with_list}"}) as context:
         assert interface.open_session(app, context.request)["_flashes"] == [["info", "Saved"]]
+
+
+EVIL = "http://evil.example"
+
+
+def test_links_start_with_the_base_url_whatever_the_host_header(client, team, mail):
+    """A request sent with ``Host: evil.example`` still gets (and mails) links to the site."""
+    page = client.get("/password/forgot", base_url=EVIL)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+    reply = client.post(
+        "/password/forgot",
+        base_url=EVIL,
+        data={"csrf_token": token, "email": "member@sofia.example"},
+        headers={"X-Forwarded-Host": "evil.example"},
+    )
+    reply.close()
+    (message,) = mail
+    links = re.findall(r"https?://\S+", message.get_content())
+    assert links and all(link.startswith(BASE + "/password/reset/") for link in links)
+    path = links[0].removeprefix(BASE)
+    assert client.get(path).status_code == 200
+
+    mail.clear()
+    page = client.get("/login", base_url=EVIL)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+    client.post(
+        "/login",
+        base_url=EVIL,
+        data={"csrf_token": token, "email": "leader@sofia.example", "password": PASSWORD},
+    )
+    team_page = client.get("/team", base_url=EVIL)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', team_page.text).group(1)
+    reply = client.post(
+        f"/team/{team['member'].id}/reset-link", base_url=EVIL, data={"csrf_token": token}
+    )
+    assert "evil.example" not in reply.text and link_in(reply).startswith("/password/reset/")
+    (message,) = mail
+    assert BASE + link_in(reply) in message.get_content()
+
+
+def test_the_base_url_is_checked_and_may_carry_a_path(app, monkeypatch):
+    from assessment.auth.tokens import link_for
+    from config import checked_base_url
+
+    assert checked_base_url(" https://dmat.example.org/ ") == "https://dmat.example.org"
+    for bad in ("", "dmat.example.org", "ftp://dmat.example.org", "https://", "https://a/?x=1"):
+        with pytest.raises(RuntimeError, match="DMAT_BASE_URL"):
+            checked_base_url(bad)
+    monkeypatch.setitem(app.config, "BASE_URL", "https://οργανισμός.example/dmat")
+    with app.test_request_context(base_url=EVIL):
+        link = link_for(TokenPurpose.INVITATION, "abc")
+    host = "οργανισμός.example".encode("idna").decode()  # a mail client's safe form of the name
+    assert link == f"https://{host}/dmat/invitation/abc"
