@@ -214,6 +214,13 @@ POLICY = {
     "admin.users": [("GET", lambda w: "/admin/users", PROGRAMME)],
     "admin.new_user": [("GET", lambda w: "/admin/users/new", PROGRAMME)],
     "admin.edit_user": [("GET", lambda w: f"/admin/users/{w.user_b}", PROGRAMME)],
+    "admin.user_link": [
+        (
+            "POST",
+            lambda w: f"/admin/users/{w.user_b}/link",
+            {**PROGRAMME, "coordinator": OK, "admin": OK},
+        )
+    ],
     "admin.tokens": [("GET", lambda w: "/admin/tokens", PROGRAMME)],
     "admin.revoke_token": [
         (

@@ -460,3 +460,68 @@ def test_the_base_url_is_checked_and_may_carry_a_path(app, monkeypatch):
         link = link_for(TokenPurpose.INVITATION, "abc")
     host = "οργανισμός.example".encode("idna").decode()  # a mail client's safe form of the name
     assert link == f"https://{host}/dmat/invitation/abc"
+
+
+def test_an_admin_makes_a_password_link_for_a_leader_and_its_use_ends_the_sessions(
+    app, client, team, mail, make_user
+):
+    """The admin's user page makes the link leaders and coordinators get theirs from: mailed
+    and shown, from BASE_URL whatever the Host header; used, it ends the leader's sessions."""
+    leader = team["leader"]
+    make_user("admin@dmat.example", Role.ADMIN)
+    leader_browser = app.test_client()
+    login(leader_browser, "leader@sofia.example")
+    page = client.get("/login", base_url=EVIL)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+    client.post(
+        "/login",
+        base_url=EVIL,
+        data={"csrf_token": token, "email": "admin@dmat.example", "password": PASSWORD},
+    )
+    edit = client.get(f"/admin/users/{leader.id}", base_url=EVIL)
+    assert "New password link" in edit.text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', edit.text).group(1)
+    reply = client.post(f"/admin/users/{leader.id}/link", base_url=EVIL, data={"csrf_token": token})
+    assert reply.status_code == 200 and "evil.example" not in reply.text
+    path = link_in(reply)
+    assert path.startswith("/password/reset/")
+    (message,) = mail
+    assert message["To"] == "leader@sofia.example" and BASE + path in message.get_content()
+
+    owner = app.test_client()
+    token = csrf_token(owner, path)
+    reply = owner.post(
+        path, data={"csrf_token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert reply.status_code == 302
+    assert leader_browser.get("/team").status_code == 302  # the open session has ended
+    assert login(app.test_client(), "leader@sofia.example", NEW_PASSWORD).status_code == 302
+
+
+def test_admin_links_invite_accounts_without_a_password_and_respect_who_manages_whom(
+    app, client, team, make_user
+):
+    from assessment.admin.operations import create_user
+
+    admin = make_user("admin@dmat.example", Role.ADMIN)
+    fresh = create_user("new.coordinator@dmat.example", "coordinator", name="Ιωάννα")
+    db.session.commit()
+    login(client, "coordinator@dmat.example")
+    token = csrf_token(client, f"/admin/users/{team['leader'].id}")
+    assert (
+        client.post(f"/admin/users/{admin.id}/link", data={"csrf_token": token}).status_code == 403
+    )
+    assert (
+        client.post(f"/admin/users/{fresh.id}/link", data={"csrf_token": token}).status_code == 403
+    )
+    reply = client.post(f"/admin/users/{team['member'].id}/link", data={"csrf_token": token})
+    assert link_in(reply).startswith("/password/reset/")
+    assert client.post(f"/admin/users/{team['member'].id}/link").status_code == 400  # no token
+
+    admin_client = app.test_client()
+    login(admin_client, "admin@dmat.example")
+    token = csrf_token(admin_client, f"/admin/users/{fresh.id}")
+    reply = admin_client.post(f"/admin/users/{fresh.id}/link", data={"csrf_token": token})
+    assert "Invitation for new.coordinator@dmat.example" in reply.text
+    path = link_in(reply)
+    assert path.startswith("/invitation/") and app.test_client().get(path).status_code == 200

@@ -112,6 +112,16 @@ def reset_token_for(user: User, created_by: User | None = None) -> str:
     return issue_token(user, TokenPurpose.PASSWORD_RESET, created_by=created_by)
 
 
+def account_link_for(actor: User, user: User) -> tuple[TokenPurpose, str]:
+    """A link an admin or coordinator makes for a user they manage: a new invitation for an
+    account that has no password yet, otherwise a password-reset link."""
+    if not user.active:
+        raise DmatError(_("%(email)s has been removed from the team.", email=user.email))
+    if user.password_hash is None:
+        return TokenPurpose.INVITATION, issue_token(user, TokenPurpose.INVITATION, created_by=actor)
+    return TokenPurpose.PASSWORD_RESET, reset_token_for(user, created_by=actor)
+
+
 def remove_member(leader: User, member: User) -> None:
     """Deactivate a team member: they can no longer log in and their sessions end; their saved
     answers are kept."""
