@@ -389,6 +389,7 @@ def test_a_leader_cannot_undo_an_admins_deactivation(app, sofia):
     db.session.expire_all()
     assert member.deactivated_by_id == sofia["admin"].id
 
+    assert f"/team/{member.id}/restore" not in leader.get("/team").text  # no button
     reply = post(leader, f"/team/{member.id}/restore", page="/team")
     assert "Only whoever deactivated maria@sofia.example" in leader.get("/team").text
     assert reply.status_code == 302
@@ -419,6 +420,8 @@ def test_who_deactivated_or_a_higher_role_may_restore(app, sofia):
     member, leader = sofia["member"], sofia["leader"]
     remove_member(leader, member)
     db.session.commit()
+    login(client := app.test_client(), "leader@sofia.example")
+    assert f"/team/{member.id}/restore" in client.get("/team").text
     restore_member(leader, member)  # the leader who removed them
     db.session.commit()
     assert member.active and restore_events() == 1

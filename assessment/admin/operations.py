@@ -391,26 +391,27 @@ def deactivate_user(actor: User | None, user: User, summary: str) -> None:
     record("user_deactivated", summary, actor=actor, city=user.city)
 
 
-def check_may_restore(actor: User, user: User) -> None:
+def may_restore(actor: User, user: User) -> bool:
     """Only the person who deactivated the account, or a higher role, may restore it.
 
     An account deactivated without a known actor (from the command line, or before this was
     recorded, or by an account since deleted) is restored by the programme team only.
     """
     deactivator = db.session.get(User, user.deactivated_by_id) if user.deactivated_by_id else None
-    if deactivator is not None and (
-        deactivator.id == actor.id or RANK[actor.role] > RANK[deactivator.role]
-    ):
-        return
-    if deactivator is None and RANK[actor.role] >= RANK[Role.COORDINATOR]:
-        return
-    raise DmatError(
-        gettext(
-            "Only whoever deactivated %(email)s, or someone of a higher role, can restore the "
-            "account.",
-            email=user.email,
+    if deactivator is None:
+        return RANK[actor.role] >= RANK[Role.COORDINATOR]
+    return deactivator.id == actor.id or RANK[actor.role] > RANK[deactivator.role]
+
+
+def check_may_restore(actor: User, user: User) -> None:
+    if not may_restore(actor, user):
+        raise DmatError(
+            gettext(
+                "Only whoever deactivated %(email)s, or someone of a higher role, can restore the "
+                "account.",
+                email=user.email,
+            )
         )
-    )
 
 
 def restore_user(actor: User, user: User, summary: str) -> None:

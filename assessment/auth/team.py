@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import roles_required
+from ..admin.operations import may_restore
 from ..errors import DmatError
 from ..extensions import db
 from ..lookups import normalize_email
@@ -46,6 +47,7 @@ def render_team(form: InviteForm | None = None, link: dict | None = None, status
         "auth/team.html",
         members=members,
         pending=pending,
+        restorable={m.id for m in members if not m.active and may_restore(current_user, m)},
         form=form or InviteForm(),
         link=link,
         mail=mail_configured(),
