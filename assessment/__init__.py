@@ -53,15 +53,16 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     limiter.init_app(app)
+    from .auth.identity import ClientAddressForwarded
+
+    # wrapped inside ProxyFix, so it runs after it: session protection sees the client address
+    # ProxyFix trusted, never a header the sender wrote
+    app.wsgi_app = ClientAddressForwarded(app.wsgi_app)
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    from .auth.identity import ClientAddressForwarded
-
-    # after ProxyFix: session protection sees the client address ProxyFix trusted, not a header
-    app.wsgi_app = ClientAddressForwarded(app.wsgi_app)
     babel.init_app(
         app,
         locale_selector=select_locale,

@@ -219,6 +219,26 @@ def test_session_protection_is_not_passed_with_a_forwarded_for_header(app, sofia
     assert victim.get("/survey/", headers={"X-Forwarded-For": "10.9.9.9"}).status_code == 200
 
 
+def test_behind_a_proxy_session_protection_uses_the_address_the_proxy_saw(app, sofia, other_app):
+    """With PROXY_COUNT=1 the proxy appends the peer's address to X-Forwarded-For: that one is
+    the client, whatever the sender put before it (Flask-Login alone would take the first)."""
+    behind, _run = other_app(app.config["SQLALCHEMY_DATABASE_URI"], PROXY_COUNT=1)
+    browser = {"User-Agent": "Firefox/140 (Мария)"}
+    proxy = {"REMOTE_ADDR": "10.0.0.1", "HTTP_USER_AGENT": browser["User-Agent"]}
+    victim = behind.test_client()
+    victim.environ_base.update(proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    login(victim, "maria@sofia.example")
+    assert signed_in(victim)
+    stolen = victim.get_cookie("session").value
+
+    thief = behind.test_client()
+    thief.environ_base.update(proxy, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.66")
+    thief.set_cookie("session", stolen)
+    assert not signed_in(thief)
+    victim.set_cookie("session", stolen)
+    assert signed_in(victim)
+
+
 def test_session_ids_are_parsed_strictly(app, sofia):
     member = sofia["member"]
     good = member.get_id()
