@@ -321,6 +321,18 @@ def test_hostile_next_values_land_on_a_local_path(client, sofia, target):
     assert not location.startswith("//")
 
 
+@pytest.mark.parametrize("query", ["next=/%09/evil.example/", "next=/%0A/x", "next=/%0D/x"])
+def test_the_reported_addresses_redirect_home_after_login(client, sofia, query):
+    """As sent by a browser: before, the first answered ``Location: //evil.example/`` and the
+    others failed with a 500 after the session was stored."""
+    token = csrf_token(client)
+    reply = client.post(
+        f"/login?{query}",
+        data={"email": "maria@sofia.example", "password": PASSWORD, "csrf_token": token},
+    )
+    assert reply.status_code == 302 and reply.headers["Location"] == "/"
+
+
 def test_a_local_next_is_kept(client, sofia):
     token = csrf_token(client)
     reply = client.post(
