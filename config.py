@@ -35,6 +35,18 @@ def trusted_hosts(base_url: str | None, extra: str | None) -> list[str]:
     return [host for host in dict.fromkeys(hosts) if host]
 
 
+def checked_base_url(value: str | None) -> str:
+    """``BASE_URL`` without a trailing slash; RuntimeError unless it is http(s)://host[/path]."""
+    url = (value or "").strip().rstrip("/")
+    parts = urlsplit(url)
+    extra = parts.username is not None or parts.query or parts.fragment
+    if parts.scheme not in ("http", "https") or not parts.hostname or extra:
+        raise RuntimeError(
+            f"DMAT_BASE_URL {value!r} must be the site's address, such as https://dmat.example.org"
+        )
+    return url
+
+
 class Config:
     """Development and demo defaults: a SQLite file under ``instance/``."""
 
@@ -54,7 +66,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 14)
-    # where links made outside a request (``dmat user create --invite``) point to
+    # the site's address: every link mailed or shown (invitations, password resets) starts with
+    # it, never with the Host header a request was sent with
     BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
     TRUSTED_HOSTS: ClassVar[list[str] | None] = None  # any Host header; production names them
     MAIL_SERVER = _env("MAIL_SERVER")

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
-from config import Config, config_for_environment
+from config import Config, checked_base_url, config_for_environment
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .http import AppRequest, SignedCookieSessions
@@ -51,6 +51,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.session_interface = SignedCookieSessions()
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("DMAT_SECRET_KEY must be set when DMAT_ENV=production")
+    app.config["BASE_URL"] = checked_base_url(app.config.get("BASE_URL"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
@@ -64,6 +65,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     limiter.init_app(app)
+    from .auth.identity import ClientAddressForwarded
+
+    # wrapped inside ProxyFix, so it runs after it: session protection sees the client address
+    # ProxyFix trusted, never a header the sender wrote
+    app.wsgi_app = ClientAddressForwarded(app.wsgi_app)
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -30,6 +30,8 @@ from .columns import UTCDateTime, str_enum, utcnow
 from .extensions import db
 from .names import name_key
 
+PASSWORD_METHOD = "scrypt"  # Werkzeug's method and its default cost, for every password hash
+
 
 class Role(enum.StrEnum):
     RESPONDENT = "respondent"
@@ -120,8 +122,13 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    def get_id(self) -> str:
+        """Flask-Login's alternative token: the id and the session generation, so that raising
+        the generation (auth/operations.end_sessions) ends every session and remember cookie."""
+        return f"{self.id}:{self.session_generation}"
+
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
         return self.password_hash is not None and check_password_hash(self.password_hash, password)

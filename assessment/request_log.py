@@ -54,7 +54,7 @@ def _start_timer() -> None:
 def _log_request(response):
     started = g.get("request_started")
     duration = None if started is None else round((time.perf_counter() - started) * 1000, 2)
-    user_id = current_user.get_id() if current_user and current_user.is_authenticated else None
+    user_id = current_user.id if current_user and current_user.is_authenticated else None
     logger.info(
         "%s %s %s",
         request.method,

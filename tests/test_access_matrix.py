@@ -16,10 +16,22 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
+from assessment.admin.operations import update_user
+from assessment.auth.operations import reset_token_for
+from assessment.auth.tokens import consume_token, issue_token, token_hash
 from assessment.extensions import db, limiter
 from assessment.lookups import city_named, round_named, user_with_email
 from assessment.main.vendor import PLOTLY_VERSION
-from assessment.models import Answer, Assessment, AuditEvent, City, Round, User
+from assessment.models import (
+    AccountToken,
+    Answer,
+    Assessment,
+    AuditEvent,
+    City,
+    Round,
+    TokenPurpose,
+    User,
+)
 
 from .conftest import csrf_token, login
 
@@ -75,6 +87,19 @@ class World:
     member_a: int
     member_b: int
     user_b: int
+    used_invitation: str  # links used up already: 410 for everyone, whoever sends them
+    used_reset: str
+
+
+def used_link(email: str, purpose: TokenPurpose) -> str:
+    """A link of ``purpose`` for ``email`` that another request used first."""
+    token = issue_token(user_with_email(email), purpose)
+    found = db.session.scalar(
+        select(AccountToken).where(AccountToken.token_hash == token_hash(token))
+    )
+    assert consume_token(found)
+    db.session.commit()
+    return token
 
 
 @pytest.fixture
@@ -87,6 +112,8 @@ def world(demo) -> World:
         member_a=user_with_email("member2@sofia.example").id,
         member_b=user_with_email("member1@amsterdam.example").id,
         user_b=user_with_email("leader@amsterdam.example").id,
+        used_invitation=used_link("member3@sofia.example", TokenPurpose.INVITATION),
+        used_reset=used_link("member3@sofia.example", TokenPurpose.PASSWORD_RESET),
     )
 
 
@@ -105,8 +132,16 @@ POLICY = {
         ("POST", lambda w: "/logout", {**dict.fromkeys(ROLES, OK), "anonymous": LOGIN})
     ],
     "auth.forgot_password": [("GET", lambda w: "/password/forgot", PUBLIC)],
-    "auth.accept_invitation": [("GET", lambda w: "/invitation/not-a-token", INVALID_LINK)],
-    "auth.reset": [("GET", lambda w: "/password/reset/not-a-token", INVALID_LINK)],
+    "auth.accept_invitation": [
+        ("GET", lambda w: "/invitation/not-a-token", INVALID_LINK),
+        ("GET", lambda w: f"/invitation/{w.used_invitation}", INVALID_LINK),
+        ("POST", lambda w: f"/invitation/{w.used_invitation}", INVALID_LINK),
+    ],
+    "auth.reset": [
+        ("GET", lambda w: "/password/reset/not-a-token", INVALID_LINK),
+        ("GET", lambda w: f"/password/reset/{w.used_reset}", INVALID_LINK),
+        ("POST", lambda w: f"/password/reset/{w.used_reset}", INVALID_LINK),
+    ],
     "auth.team": [("GET", lambda w: "/team", LEADER_ONLY)],
     "auth.invite": [("POST", lambda w: "/team/invite", {**LEADER_ONLY, "leader": OK})],
     "auth.reset_link": [
@@ -187,6 +222,13 @@ POLICY = {
     "admin.users": [("GET", lambda w: "/admin/users", PROGRAMME)],
     "admin.new_user": [("GET", lambda w: "/admin/users/new", PROGRAMME)],
     "admin.edit_user": [("GET", lambda w: f"/admin/users/{w.user_b}", PROGRAMME)],
+    "admin.user_link": [
+        (
+            "POST",
+            lambda w: f"/admin/users/{w.user_b}/link",
+            {**PROGRAMME, "coordinator": OK, "admin": OK},
+        )
+    ],
     "admin.tokens": [("GET", lambda w: "/admin/tokens", PROGRAMME)],
     "admin.revoke_token": [
         (
@@ -241,7 +283,41 @@ def state() -> tuple:
 
 
 def refused(expected) -> bool:
-    return expected in (LOGIN, 401, 403, 404)
+    return expected in (LOGIN, 401, 403, 404, 410)
+
+
+def check(client, method: str, url: str, expected, saved: tuple[str, str] | None = None):
+    """(whether the answer is the expected one, the status). ``saved``: a session cookie
+    copied earlier and a CSRF token of its session, sent instead of the client's own."""
+    session_cookie = saved[0] if saved is not None else None
+    if method == "GET":
+        if session_cookie is not None:
+            client.set_cookie("session", session_cookie)
+        response = client.get(url)
+        got = response.status_code
+        if expected == LOGIN:
+            ok = got == 302 and "/login" in response.location
+        else:
+            ok = got == expected or (expected == OK and got < 400)
+        response.close()
+        return ok, got
+    if saved is not None:
+        client.set_cookie("session", session_cookie)
+        token = saved[1]
+    else:
+        token = csrf_token(client, "/")
+    before = state()
+    response = client.post(url, data={"csrf_token": token}, headers={"X-CSRFToken": token})
+    got = response.status_code
+    db.session.expire_all()
+    if refused(expected):
+        ok = (
+            (got == 302 and "/login" in response.location) if expected == LOGIN else got == expected
+        )
+        ok = ok and state() == before
+    else:
+        ok = got not in (401, 403, 404) and got < 500
+    return ok, got
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -255,31 +331,60 @@ def test_access_matrix(app, world, role):
                 limiter.reset()  # one login per check: stay clear of the login rate limit
                 assert login(client, EMAILS[role], "dmat-demo-2022").status_code == 302
             url = url_for_world(world)
-            if method == "GET":
-                response = client.get(url)
-                got = response.status_code
-                if expected == LOGIN:
-                    ok = got == 302 and "/login" in response.location
-                else:
-                    ok = got == expected or (expected == OK and got < 400)
-                response.close()
-            else:
-                token = csrf_token(client, "/")
-                before = state()
-                response = client.post(
-                    url, data={"csrf_token": token}, headers={"X-CSRFToken": token}
-                )
-                got = response.status_code
-                db.session.expire_all()
-                if refused(expected):
-                    ok = (
-                        (got == 302 and "/login" in response.location)
-                        if expected == LOGIN
-                        else got == expected
-                    )
-                    ok = ok and state() == before
-                else:
-                    ok = got not in (401, 403, 404) and got < 500
+            ok, got = check(client, method, url, expected)
             if not ok:
                 mismatches.append(f"{method} {url} as {role}: expected {expected}, got {got}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def end_session(app, how: str, email: str) -> None:
+    """End the sessions of ``email`` one way: as the user, a new password, or an admin."""
+    user = user_with_email(email)
+    admin = user_with_email(EMAILS["admin"])
+    if how == "deactivation":
+        update_user(admin, user, user.role, user.city, False)
+    elif how == "deactivation and restore":
+        update_user(admin, user, user.role, user.city, False)
+        db.session.commit()
+        update_user(admin, user, user.role, user.city, True)
+    elif how == "password reset":
+        path = f"/password/reset/{reset_token_for(user)}"
+        db.session.commit()
+        owner = app.test_client()
+        token = csrf_token(owner, path)
+        password = "нова парола за лидера"
+        reply = owner.post(
+            path, data={"csrf_token": token, "password": password, "confirm": password}
+        )
+        assert reply.status_code == 302
+    db.session.commit()
+
+
+def test_an_ended_session_opens_every_route_as_an_anonymous_request_does(app, world):
+    """A session cookie saved before its user logged out, set a new password or was deactivated
+    (restored since, or not) is anonymous on every route: its POSTs are refused and change
+    nothing. The leader's reach is the widest of a city team's."""
+    mismatches = []
+    for how in ("logout", "deactivation", "deactivation and restore", "password reset"):
+        limiter.reset()
+        client = app.test_client()
+        assert login(client, EMAILS["leader"], "dmat-demo-2022").status_code == 302
+        token = csrf_token(client, "/")
+        saved = (client.get_cookie("session").value, token)  # as a page left it
+        assert check(client, "GET", "/team", 200, saved)[0]  # it works until the session ends
+        if how == "logout":
+            client.post("/logout", data={"csrf_token": token})
+        else:
+            end_session(app, how, EMAILS["leader"])
+        for checks in POLICY.values():
+            for method, url_for_world, expected_by_role in checks:
+                url = url_for_world(world)
+                expected = expected_by_role["anonymous"]
+                ok, got = check(client, method, url, expected, saved)
+                if not ok:
+                    mismatches.append(f"{method} {url} after {how}: expected {expected}, got {got}")
+        if how == "deactivation":  # for the next round's login
+            leader = user_with_email(EMAILS["leader"])
+            update_user(user_with_email(EMAILS["admin"]), leader, leader.role, leader.city, True)
+            db.session.commit()
     assert not mismatches, "\n".join(mismatches)

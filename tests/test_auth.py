@@ -12,9 +12,11 @@ from sqlalchemy import select, text
 from assessment.auth.tokens import token_hash
 from assessment.extensions import db
 from assessment.models import AccountToken, Role, TokenPurpose, User, utcnow
+from config import TestConfig
 from tests.conftest import PASSWORD, csrf_token, login
 
-LINK = re.compile(r'value="(http://localhost/(?:invitation|password/reset)/[^"]+)"')
+BASE = TestConfig.BASE_URL  # every link starts with it, whatever the request's Host
+LINK = re.compile(r'value="(' + re.escape(BASE) + r'/(?:invitation|password/reset)/[^"]+)"')
 NEW_PASSWORD = "a new long passphrase"
 
 
@@ -71,7 +73,7 @@ def invite(client, email, name=""):
 def link_in(reply) -> str:
     match = LINK.search(reply.get_data(as_text=True))
     assert match, "no link on the page"
-    return match.group(1).removeprefix("http://localhost")
+    return match.group(1).removeprefix(BASE)
 
 
 def test_login_and_logout(client, team):
@@ -154,7 +156,6 @@ def test_invitations_refused(client, team):
     login(client, "leader@sofia.example")
     for email, message in [
         ("member@sofia.example", "member@sofia.example already has an account"),
-        ("member@athens.example", "member@athens.example already has an account"),
         ("no-at-sign", "Please give an e-mail address"),
         ("", "This field is required"),
     ]:
@@ -164,12 +165,15 @@ def test_invitations_refused(client, team):
 
 
 def test_invitation_by_mail_when_configured(client, team, mail):
+    """Mailed, the link goes to the invitee only: the leader is told it was sent, not shown it."""
     login(client, "leader@sofia.example")
     reply = invite(client, "mailed@sofia.example")
-    assert "It has been sent by e-mail" in reply.text
+    assert "the invitation has been sent to them by e-mail" in reply.text
+    assert not LINK.search(reply.text)
     (message,) = mail
     assert message["To"] == "mailed@sofia.example"
-    assert link_in(reply) in message.get_content()
+    path = re.search(re.escape(BASE) + r"(/invitation/\S+)", message.get_content()).group(1)
+    assert client.get(path).status_code == 200
 
 
 def test_password_reset_link_from_the_leader(client, team):
@@ -212,8 +216,10 @@ def test_forgot_password(client, team, app, mail):
         },
     )
     assert reply.status_code == 302
+    assert mail == []  # made and sent once the response has gone
+    reply.close()
     (message,) = mail
-    path = re.search(r"http://localhost(/password/reset/\S+)", message.get_content()).group(1)
+    path = re.search(re.escape(BASE) + r"(/password/reset/\S+)", message.get_content()).group(1)
     assert client.get(path).status_code == 200
     # unknown addresses get the same answer, and no mail
     reply = client.post(
@@ -402,3 +408,121 @@ def test_only_sessions_of_plain_values_are_remembered(app):
         interface.open_session(app, context.request)["_flashes"].append(["info", "Again"])
     with app.test_request_context(headers={"Cookie": f"session={with_list}"}) as context:
         assert interface.open_session(app, context.request)["_flashes"] == [["info", "Saved"]]
+
+
+EVIL = "http://evil.example"
+
+
+def test_links_start_with_the_base_url_whatever_the_host_header(client, team, mail):
+    """A request sent with ``Host: evil.example`` still gets (and mails) links to the site."""
+    page = client.get("/password/forgot", base_url=EVIL)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+    reply = client.post(
+        "/password/forgot",
+        base_url=EVIL,
+        data={"csrf_token": token, "email": "member@sofia.example"},
+        headers={"X-Forwarded-Host": "evil.example"},
+    )
+    reply.close()
+    (message,) = mail
+    links = re.findall(r"https?://\S+", message.get_content())
+    assert links and all(link.startswith(BASE + "/password/reset/") for link in links)
+    path = links[0].removeprefix(BASE)
+    assert client.get(path).status_code == 200
+
+    mail.clear()
+    page = client.get("/login", base_url=EVIL)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+    client.post(
+        "/login",
+        base_url=EVIL,
+        data={"csrf_token": token, "email": "leader@sofia.example", "password": PASSWORD},
+    )
+    team_page = client.get("/team", base_url=EVIL)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', team_page.text).group(1)
+    reply = client.post(
+        f"/team/{team['member'].id}/reset-link", base_url=EVIL, data={"csrf_token": token}
+    )
+    assert "evil.example" not in reply.text and link_in(reply).startswith("/password/reset/")
+    (message,) = mail
+    assert BASE + link_in(reply) in message.get_content()
+
+
+def test_the_base_url_is_checked_and_may_carry_a_path(app, monkeypatch):
+    from assessment.auth.tokens import link_for
+    from config import checked_base_url
+
+    assert checked_base_url(" https://dmat.example.org/ ") == "https://dmat.example.org"
+    for bad in ("", "dmat.example.org", "ftp://dmat.example.org", "https://", "https://a/?x=1"):
+        with pytest.raises(RuntimeError, match="DMAT_BASE_URL"):
+            checked_base_url(bad)
+    monkeypatch.setitem(app.config, "BASE_URL", "https://οργανισμός.example/dmat")
+    with app.test_request_context(base_url=EVIL):
+        link = link_for(TokenPurpose.INVITATION, "abc")
+    host = "οργανισμός.example".encode("idna").decode()  # a mail client's safe form of the name
+    assert link == f"https://{host}/dmat/invitation/abc"
+
+
+def test_an_admin_makes_a_password_link_for_a_leader_and_its_use_ends_the_sessions(
+    app, client, team, mail, make_user
+):
+    """The admin's user page makes the link leaders and coordinators get theirs from: mailed
+    and shown, from BASE_URL whatever the Host header; used, it ends the leader's sessions."""
+    leader = team["leader"]
+    make_user("admin@dmat.example", Role.ADMIN)
+    leader_browser = app.test_client()
+    login(leader_browser, "leader@sofia.example")
+    page = client.get("/login", base_url=EVIL)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+    client.post(
+        "/login",
+        base_url=EVIL,
+        data={"csrf_token": token, "email": "admin@dmat.example", "password": PASSWORD},
+    )
+    edit = client.get(f"/admin/users/{leader.id}", base_url=EVIL)
+    assert "New password link" in edit.text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', edit.text).group(1)
+    reply = client.post(f"/admin/users/{leader.id}/link", base_url=EVIL, data={"csrf_token": token})
+    assert reply.status_code == 200 and "evil.example" not in reply.text
+    path = link_in(reply)
+    assert path.startswith("/password/reset/")
+    (message,) = mail
+    assert message["To"] == "leader@sofia.example" and BASE + path in message.get_content()
+
+    owner = app.test_client()
+    token = csrf_token(owner, path)
+    reply = owner.post(
+        path, data={"csrf_token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert reply.status_code == 302
+    assert leader_browser.get("/team").status_code == 302  # the open session has ended
+    assert login(app.test_client(), "leader@sofia.example", NEW_PASSWORD).status_code == 302
+
+
+def test_admin_links_invite_accounts_without_a_password_and_respect_who_manages_whom(
+    app, client, team, make_user
+):
+    from assessment.admin.operations import create_user
+
+    admin = make_user("admin@dmat.example", Role.ADMIN)
+    fresh = create_user("new.coordinator@dmat.example", "coordinator", name="Ιωάννα")
+    db.session.commit()
+    login(client, "coordinator@dmat.example")
+    token = csrf_token(client, f"/admin/users/{team['leader'].id}")
+    assert (
+        client.post(f"/admin/users/{admin.id}/link", data={"csrf_token": token}).status_code == 403
+    )
+    assert (
+        client.post(f"/admin/users/{fresh.id}/link", data={"csrf_token": token}).status_code == 403
+    )
+    reply = client.post(f"/admin/users/{team['member'].id}/link", data={"csrf_token": token})
+    assert link_in(reply).startswith("/password/reset/")
+    assert client.post(f"/admin/users/{team['member'].id}/link").status_code == 400  # no token
+
+    admin_client = app.test_client()
+    login(admin_client, "admin@dmat.example")
+    token = csrf_token(admin_client, f"/admin/users/{fresh.id}")
+    reply = admin_client.post(f"/admin/users/{fresh.id}/link", data={"csrf_token": token})
+    assert "Invitation for new.coordinator@dmat.example" in reply.text
+    path = link_in(reply)
+    assert path.startswith("/invitation/") and app.test_client().get(path).status_code == 200

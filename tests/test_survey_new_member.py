@@ -6,10 +6,11 @@ import re
 
 from assessment.demo import DEMO_PASSWORD
 from assessment.lookups import round_named
+from config import TestConfig
 from tests.conftest import csrf_token, login
 from tests.survey_support import autosave, page_token
 
-LINK = re.compile(r'value="http://localhost(/invitation/[^"]+)"')
+LINK = re.compile(r'value="' + re.escape(TestConfig.BASE_URL) + r'(/invitation/[^"]+)"')
 CHECKED = re.compile(r'name="answer-(\d+)" value="([^"]+)"\s+checked')
 
 

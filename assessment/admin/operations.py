@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import insert, select, update
 
 from questionnaires import QuestionnaireDefinition
@@ -382,11 +383,74 @@ def set_round_status(round_: Round, status: RoundStatus | str) -> Round:
     return round_
 
 
+# who may undo whose deactivation: the person who deactivated, or someone of a higher role
+RANK = {Role.RESPONDENT: 0, Role.LEADER: 1, Role.COORDINATOR: 2, Role.ADMIN: 3}
+
+
+def end_sessions(user: User) -> None:
+    """End every session and "remember me" cookie of ``user``: they carry the generation
+    (``User.get_id``), which the user loader compares with the stored one. One UPDATE adding 1,
+    so two at once both count; the attribute is read again when next used."""
+    user.session_generation = User.session_generation + 1
+    db.session.flush()
+
+
+def deactivate_user(actor: User | None, user: User, summary: str) -> None:
+    """The account can no longer log in and its sessions end; who did it is kept, so that only
+    they or a higher role can restore it. Its open links stop working."""
+    from ..auth.tokens import revoke_tokens  # auth builds on this module, not the other way
+
+    if not user.active:
+        return
+    user.active = False
+    user.deactivated_by_id = actor.id if actor is not None else None
+    revoke_tokens(user)
+    end_sessions(user)
+    record("user_deactivated", summary, actor=actor, city=user.city)
+
+
+def may_restore(actor: User, user: User) -> bool:
+    """Only the person who deactivated the account, or a higher role, may restore it.
+
+    An account deactivated without a known actor (from the command line, or before this was
+    recorded, or by an account since deleted) is restored by the programme team only.
+    """
+    deactivator = db.session.get(User, user.deactivated_by_id) if user.deactivated_by_id else None
+    if deactivator is None:
+        return RANK[actor.role] >= RANK[Role.COORDINATOR]
+    return deactivator.id == actor.id or RANK[actor.role] > RANK[deactivator.role]
+
+
+def check_may_restore(actor: User, user: User) -> None:
+    if not may_restore(actor, user):
+        raise DmatError(
+            gettext(
+                "Only whoever deactivated %(email)s, or someone of a higher role, can restore the "
+                "account.",
+                email=user.email,
+            )
+        )
+
+
+def restore_user(actor: User, user: User, summary: str) -> None:
+    """Let a deactivated account log in again, as ``check_may_restore`` allows; audited. Its
+    old sessions stay ended: the generation was raised when it was deactivated."""
+    if user.active:
+        return
+    check_may_restore(actor, user)
+    user.active = True
+    user.deactivated_by_id = None
+    db.session.flush()
+    record("user_restored", summary, actor=actor, city=user.city)
+
+
 def update_user(actor: User, user: User, role: Role | str, city: City | None, active: bool) -> User:
     """Change a user's role, city or active state, as ``actor`` may.
 
     Admins manage everyone; coordinators manage city teams only (respondents and leaders), and
-    nobody can lock themselves out by deactivating or demoting their own account.
+    nobody can lock themselves out by deactivating or demoting their own account. Deactivating
+    ends the user's sessions and records who did it; restoring is for that person or a higher
+    role. A user moved to another role or city starts new sessions too.
     """
     try:
         role = Role(role)
@@ -400,6 +464,8 @@ def update_user(actor: User, user: User, role: Role | str, city: City | None, ac
         raise DmatError(f"a {role} belongs to a city: choose one")
     if not role.is_city_role:
         city = None
+    if active and not user.active:
+        check_may_restore(actor, user)  # before anything changes
     if (role, city) != (user.role, user.city):
         where = f" of {city.name}" if city is not None else ""
         record(
@@ -409,8 +475,11 @@ def update_user(actor: User, user: User, role: Role | str, city: City | None, ac
             city=city,
             details={"from": str(user.role), "to": str(role)},
         )
+        end_sessions(user)
     if user.active and not active:
-        record("user_deactivated", f"{user.email} deactivated", actor=actor, city=user.city)
-    user.role, user.city, user.active = role, city, active
+        deactivate_user(actor, user, f"{user.email} deactivated")
+    elif active and not user.active:
+        restore_user(actor, user, f"{user.email} restored")
+    user.role, user.city = role, city
     db.session.flush()
     return user

@@ -1,4 +1,4 @@
-"""Users and roles (admins: everyone; coordinators: city teams), and API tokens."""
+"""Users and roles (admins: everyone; coordinators: city teams), their links, and API tokens."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from sqlalchemy import select
 
 from ..access import PROGRAMME_ROLES, roles_required
 from ..api import operations as token_operations
+from ..auth import operations as auth_operations
+from ..auth.mail import send_mail
+from ..auth.tokens import RESET_HOURS, link_for
 from ..errors import DmatError
 from ..extensions import db
-from ..models import ApiToken, City, Role, User
+from ..models import ApiToken, City, Role, TokenPurpose, User
 from ..web import fail
 from . import bp, operations
 from .forms import (
@@ -75,7 +78,8 @@ def new_user():
                 password=form.password.data,
                 name=form.name.data or "",
             )
-            user.active = bool(form.active.data)
+            if not form.active.data:  # created deactivated: as if by whoever created it
+                user.active, user.deactivated_by_id = False, current_user.id
         except DmatError as error:
             fail(error)
         else:
@@ -106,6 +110,48 @@ def edit_user(user_id: int):
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user.html", form=form, user=user)
+
+
+@bp.post("/users/<int(max=2147483647):user_id>/link")
+@roles_required(*PROGRAMME_ROLES)
+def user_link(user_id: int):
+    """A new invitation or password link for the user, shown once (and mailed when SMTP is
+    configured); like the team page's, built from BASE_URL."""
+    user = db.get_or_404(User, user_id)
+    if not _may_manage(user):
+        abort(403)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        purpose, token = auth_operations.account_link_for(current_user, user)
+    except DmatError as error:
+        fail(error)
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    db.session.commit()
+    link = link_for(purpose, token)
+    invitation = purpose == TokenPurpose.INVITATION
+    sent = send_mail(
+        user.email,
+        _("You are invited to the digital maturity self-assessment")
+        if invitation
+        else _("Reset your dmat password"),
+        _("Follow this link to set your dmat password; it works once:\n\n%(link)s", link=link)
+        if invitation
+        else _(
+            "Follow this link to choose a new dmat password; it works once:\n\n%(link)s",
+            link=link,
+        ),
+    )
+    form = UserEditForm(obj=user)
+    form.city.data = user.city_id or 0
+    _prepare(form, user)
+    return render_template(
+        "admin/user.html",
+        form=form,
+        user=user,
+        link={"kind": "invitation" if invitation else "reset", "url": link, "sent": sent},
+        reset_hours=RESET_HOURS,
+    )
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

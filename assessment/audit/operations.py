@@ -16,6 +16,7 @@ ACTIONS = (
     "role_changed",
     "user_created",
     "user_deactivated",
+    "user_restored",
     "questionnaire_imported",
     "city_added",
     "city_changed",

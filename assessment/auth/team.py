@@ -12,8 +12,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import roles_required
+from ..admin.operations import may_restore
 from ..errors import DmatError
 from ..extensions import db
+from ..lookups import normalize_email
 from ..models import Role, TokenPurpose, User, utcnow
 from . import bp, operations
 from .forms import InviteForm
@@ -45,6 +47,7 @@ def render_team(form: InviteForm | None = None, link: dict | None = None, status
         "auth/team.html",
         members=members,
         pending=pending,
+        restorable={m.id for m in members if not m.active and may_restore(current_user, m)},
         form=form or InviteForm(),
         link=link,
         mail=mail_configured(),
@@ -65,13 +68,20 @@ def invite():
     if not form.validate_on_submit():
         return render_team(form, status=400)
     try:
-        user, token = operations.invite_member(current_user, form.email.data, form.name.data)
+        invited = operations.invite_member(current_user, form.email.data, form.name.data)
     except DmatError as error:
         form.email.errors = [*form.email.errors, error.message]
         return render_team(form, status=400)
+    email = normalize_email(form.email.data)
+    mail = mail_configured()
+    if invited is None:
+        # an account elsewhere: nothing is done, and the answer is the one a new invitation
+        # gets, so a leader cannot probe for other cities' accounts (docs/decisions.md)
+        return render_team(link={"kind": "invitation", "email": email, "url": None, "sent": mail})
+    user, token = invited
     db.session.commit()
     link = link_for(TokenPurpose.INVITATION, token)
-    sent = send_mail(
+    sent = mail and send_mail(
         user.email,
         _("You are invited to the digital maturity self-assessment"),
         _(
@@ -82,7 +92,10 @@ def invite():
             link=link,
         ),
     )
-    return render_team(link={"kind": "invitation", "user": user, "url": link, "sent": sent})
+    # mailed: the link went to the invitee only, and is not shown (the answer is the same as
+    # for an address that cannot be invited here); not mailed: the leader passes it on
+    shown = None if sent else link
+    return render_team(link={"kind": "invitation", "email": email, "url": shown, "sent": sent})
 
 
 @bp.post("/team/<int:user_id>/reset-link")
@@ -101,7 +114,7 @@ def reset_link(user_id: int):
         _("Reset your dmat password"),
         _("Follow this link to choose a new dmat password; it works once:\n\n%(link)s", link=link),
     )
-    return render_team(link={"kind": "reset", "user": member, "url": link, "sent": sent})
+    return render_team(link={"kind": "reset", "email": member.email, "url": link, "sent": sent})
 
 
 @bp.post("/team/<int:user_id>/remove")

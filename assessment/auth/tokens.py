@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
@@ -89,11 +90,33 @@ def pending_invitation(user: User) -> AccountToken | None:
     )
 
 
+def consume_token(token: AccountToken) -> bool:
+    """Use the link up, once: one conditional UPDATE, so that of two requests that both found it
+    valid only one changes the row (the other waits for it on PostgreSQL, or for SQLite's write
+    lock, then matches nothing). False: it was used, revoked or expired meanwhile."""
+    now = utcnow()
+    result = db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.id == token.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.expire(token, ["used_at"])
+    return True
+
+
 def link_for(purpose: TokenPurpose, token: str) -> str:
-    """The full link: from the request's host in a request, else from ``BASE_URL`` (the CLI)."""
+    """The full link, always from ``BASE_URL`` (never from the request's Host header, which the
+    sender of a request chooses): in mails, on the team page and printed by the CLI."""
     endpoint = "auth.accept_invitation" if purpose == TokenPurpose.INVITATION else "auth.reset"
-    if has_request_context():
-        return url_for(endpoint, token=token, _external=True)
-    base = (current_app.config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, token=token, _external=True)
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, {"token": token}, force_external=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+
 from flask import (
+    Flask,
     current_app,
     flash,
     redirect,
@@ -11,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -21,8 +26,11 @@ from ..models import Role, TokenPurpose, User
 from ..web import safe_next
 from . import bp, operations
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
+from .identity import authenticate
 from .mail import mail_configured, send_mail
 from .tokens import issue_token, link_for, valid_token
+
+log = logging.getLogger("dmat.auth")
 
 # Generous per address (a city hall's staff may share one), strict per account: guessing one
 # person's password is what these limits stop.
@@ -57,25 +65,29 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_with_email(form.email.data)
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
             flash(_("Wrong e-mail or password."), "error")
         else:
+            target = safe_next(request.args.get("next"))  # judged before anything is stored
             start_session(user, remember=form.remember.data)
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(target)
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    operations.log_out(current_user)
     logout_user()
+    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
 
 
 def invalid_link():
+    db.session.rollback()
     return render_template("auth/link_invalid.html"), 410
 
 
@@ -91,6 +103,8 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         try:
             user = operations.accept_invitation(found, form.name.data, form.password.data)
+        except operations.LinkUsed:
+            return invalid_link()
         except DmatError as error:
             flash(error.message, "error")
         else:
@@ -102,31 +116,54 @@ def accept_invitation(token: str):
     return render_template("auth/accept_invitation.html", form=form, user=found.user)
 
 
+def mail_reset_link(app: Flask, email: str, language: str) -> None:
+    """After the response to "forgot your password": make and mail a link if the address has an
+    account that may have one. Done once the reply has left, so that how long the reply takes
+    says nothing about whether the account exists."""
+    with app.app_context(), force_locale(language):
+        try:
+            user = user_with_email(email)
+            if user is None or not user.active or user.password_hash is None:
+                return
+            link = link_for(
+                TokenPurpose.PASSWORD_RESET, issue_token(user, TokenPurpose.PASSWORD_RESET)
+            )
+            db.session.commit()
+            with force_locale(user.language or language):
+                send_mail(
+                    user.email,
+                    _("Reset your dmat password"),
+                    _(
+                        "Someone (probably you) asked to reset your dmat password. Follow this "
+                        "link to choose a new one; it works once, within %(hours)d hours:\n\n"
+                        "%(link)s\n\nIf you did not ask for this, ignore this message.",
+                        hours=int(app.config.get("PASSWORD_RESET_HOURS", 24)),
+                        link=link,
+                    ),
+                )
+        except Exception:  # after the response nobody sees it: log it, never lose it silently
+            db.session.rollback()
+            log.exception("could not make a password-reset link")
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(LINK_REQUESTS, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if mail_configured() and form.validate_on_submit():
-        user = user_with_email(form.email.data)
-        if user is not None and user.active and user.password_hash is not None:
-            link = link_for(
-                TokenPurpose.PASSWORD_RESET, issue_token(user, TokenPurpose.PASSWORD_RESET)
-            )
-            db.session.commit()
-            send_mail(
-                user.email,
-                _("Reset your dmat password"),
-                _(
-                    "Someone (probably you) asked to reset your dmat password. Follow this link "
-                    "to choose a new one; it works once, within %(hours)d hours:\n\n%(link)s\n\n"
-                    "If you did not ask for this, ignore this message.",
-                    hours=int(current_app.config.get("PASSWORD_RESET_HOURS", 24)),
-                    link=link,
-                ),
-            )
-        # the same answer whether or not the address is known: no way to probe for accounts
+        # the same answer, after the same work, whether or not the address is known: no way to
+        # probe for accounts; the link is made and mailed after the response
         flash(_("If an account with that e-mail exists, a link is on its way."), "info")
-        return redirect(url_for("auth.login"))
+        response = redirect(url_for("auth.login"))
+        response.call_on_close(
+            functools.partial(
+                mail_reset_link,
+                current_app._get_current_object(),
+                form.email.data,
+                str(get_locale()),
+            )
+        )
+        return response
     return render_template("auth/forgot_password.html", form=form, mail=mail_configured())
 
 
@@ -140,6 +177,8 @@ def reset(token: str):
     if form.validate_on_submit():
         try:
             user = operations.reset_password(found, form.password.data)
+        except operations.LinkUsed:
+            return invalid_link()
         except DmatError as error:
             flash(error.message, "error")
         else:
@@ -148,5 +187,3 @@ def reset(token: str):
             flash(_("Your new password is set."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/reset_password.html", form=form, user=found.user)
-
-
