@@ -41,6 +41,7 @@ from .servers import ROOT, VENV_BIN, cpu_seconds, gunicorn, postgres
 REQUESTS = ("login page", "login", "survey", "round overview", "area page", "autosave", "rounds")
 REQUESTS += ("dashboard",)
 RAMP_UP = " (ramp-up)"  # bench/workshop.py's suffix for requests made before all logged in
+BUSY_MACHINE = 0.5  # cores used by other processes, above which the figures say little about dmat
 COORDINATOR_NAMES = ("Мария Петрова", "Γιώργος Παπαδόπουλος", "Елена Димитрова", "Ελένη Νικολάου")
 
 
@@ -321,6 +322,11 @@ def print_cpu(title: str, cores: dict[str, float] | None) -> None:
         f"  CPU, {title}, in cores: {parts} (locust {share:.0f} % of these); "
         f"the rest of the machine {rest:.2f}, of {os.cpu_count()}"
     )
+    if rest > BUSY_MACHINE:
+        print(
+            "  NOTE: other work used the machine meanwhile; the kernel shares CPU time between "
+            "sessions, so these figures describe the machine's load more than dmat"
+        )
 
 
 class Outcome(NamedTuple):
@@ -386,6 +392,8 @@ def workshop(args) -> Outcome | None:
             f"{args.dashboard_every[0]:g}-{args.dashboard_every[1]:g} s; gunicorn "
             f"{args.workers} workers, {args.database}, {cities} cities"
         )
+        load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+        print(f"the machine's load average before the run (1, 5, 15 min): {load}")
         started = time.monotonic()
         code, locust_cpu, sampler, stats = run_locust(
             server.url, config, users, args, folder, {"gunicorn": server.pid, **servers}
