@@ -1,28 +1,34 @@
-"""Load benchmark: simulated respondents and coordinators against gunicorn (PostgreSQL, SQLite).
+"""Load benchmark: a workshop day, simulated with locust against gunicorn on PostgreSQL.
 
-    .venv/bin/python -m bench.load [--seconds 60] [--users 50] [--databases postgresql,sqlite]
+    .venv/bin/python -m bench.load [--respondents 1000] [--coordinators 20] [--ramp 60]
+                                   [--seconds 180] [--think 5,20] [--workers 4]
 
-For each database: a synthetic programme (``dmat demo``) with every 2022 assessment open, gunicorn
-on 127.0.0.1, then
-1. a realistic load for ``--seconds``: users arrive over the first quarter of the run (at most
-   10 s); respondents log in, open area pages and autosave answers with 0.3-1.2 s between
-   answers; one user in ten is a coordinator who opens the dashboard every 5-15 s. It prints
-   requests per second, median and 95th-percentile latency per kind of request and the errors,
-   then checks that every answer the clients got a success for is stored;
-2. saturation runs (no think time) of the autosave route and of a plain Flask "hello" route under
-   the same server settings, taken in turns (three of each by default), and the median ratio of
-   their throughputs.
-Every request goes to 127.0.0.1 and the run stops by itself.
+A programme's data (``dmat demo`` with enough cities that every simulated respondent has an
+account of their own; the 2022 round open for every city, one coordinator account per simulated
+coordinator) on a throw-away PostgreSQL server, gunicorn on 127.0.0.1, and locust, headless, in
+one process (``bench/workshop.py``). Users arrive over ``--ramp`` seconds and log in once;
+respondents open an area page and answer its questions one at a time, reading each rubric for
+``--think`` seconds before the autosave; coordinators open the round dashboard every
+``--dashboard-every`` seconds. Once every user has tried to log in, the run is measured for
+``--seconds`` and stops by itself.
+
+It prints each kind of request's count, median and 95th percentile (locust's figures), for the
+ramp-up (logins) and the measured part apart, the CPU used by gunicorn, PostgreSQL, locust and
+the rest of the machine, and then checks the database: for every answer the server acknowledged
+(``{"ok": true}``), the last acknowledged value of each respondent's question must be the stored
+one. A PASS or FAIL line per target (autosave p95, errors, stored answers), and a non-zero exit
+when one is missed. Every request goes to 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
-import random
-import re
-import statistics
+import resource
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -30,243 +36,158 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import NamedTuple
 
-from .client import Deadline, Respondent, Session, Tally
-from .servers import VENV_BIN, cpu_seconds, gunicorn, postgres
+from .servers import ROOT, VENV_BIN, cpu_seconds, gunicorn, postgres
+
+REQUESTS = ("login page", "login", "survey", "round overview", "area page", "autosave", "rounds")
+REQUESTS += ("dashboard",)
+RAMP_UP = " (ramp-up)"  # bench/workshop.py's suffix for requests made before all logged in
+BUSY_MACHINE = 0.5  # cores used by other processes, above which the figures say little about dmat
+COORDINATOR_NAMES = ("Мария Петрова", "Γιώργος Παπαδόπουλος", "Елена Димитрова", "Ελένη Νικολάου")
 
 
-def prepare(database_url: str, cities: int, respondents: int) -> None:
+def prepare(database_url: str, cities: int, team: int, coordinators: int) -> dict:
+    """The demo programme with every 2022 assessment open and ``coordinators`` coordinator
+    accounts; returns the workshop's accounts (see ``open_workshop``)."""
     env = {**os.environ, "DMAT_DATABASE_URL": database_url}
-    for args in (["init"], ["demo", "--cities", str(cities), "--respondents", str(respondents)]):
+    for args in (["init"], ["demo", "--cities", str(cities), "--respondents", str(team)]):
         subprocess.run(
             [str(VENV_BIN / "dmat"), *args], env=env, check=True, stdout=subprocess.DEVNULL
         )
-    # every city answers in the benchmark: reopen the submitted 2022 assessments
-    code = (
-        "from assessment import create_app\n"
-        "from assessment.extensions import db\n"
-        "from sqlalchemy import text\n"
-        "app = create_app()\n"
-        "with app.app_context():\n"
-        "    db.session.execute(text(\"UPDATE assessment SET status='in_progress',"
-        ' submitted_at=NULL, submitted_by_id=NULL"))\n'
-        "    db.session.commit()\n"
+    code = f"from bench.load import open_workshop; open_workshop({coordinators})"
+    done = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", code],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    subprocess.run([str(VENV_BIN / "python"), "-c", code], env=env, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+def open_workshop(coordinators: int) -> None:
+    """In the app (``DMAT_DATABASE_URL``): reopen the 2022 round's submitted assessments, add
+    coordinator accounts up to ``coordinators``, and print the accounts as JSON: the round,
+    the demo password, every respondent's e-mail and the coordinators' e-mails."""
+    from sqlalchemy import select, update
 
+    from assessment import create_app
+    from assessment.admin.operations import create_user
+    from assessment.demo import DEMO_PASSWORD, FOLLOW_UP
+    from assessment.extensions import db
+    from assessment.models import Assessment, AssessmentStatus, Role, Round, User
 
-def report(title: str, tally: Tally, seconds: float) -> None:
-    print(f"\n{title}")
-    print(
-        f"  {'request':<12} {'count':>7} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'errors':>7}"
-    )
-    for kind in sorted(tally.latencies):
-        values = tally.latencies[kind]
-        print(
-            f"  {kind:<12} {len(values):>7} {len(values) / seconds:>8.1f} "
-            f"{statistics.median(values) * 1000:>10.1f} {percentile(values, 0.95) * 1000:>8.1f} "
-            f"{tally.errors.get(kind, 0):>7}"
+    app = create_app()
+    with app.app_context():
+        round_id = db.session.scalar(select(Round.id).where(Round.name == FOLLOW_UP))
+        db.session.execute(
+            update(Assessment)
+            .where(Assessment.round_id == round_id)
+            .values(status=AssessmentStatus.IN_PROGRESS, submitted_at=None, submitted_by_id=None)
         )
-    total = sum(len(v) for v in tally.latencies.values())
-    print(
-        f"  all          {total:>7} {total / seconds:>8.1f}  errors: {sum(tally.errors.values())}"
-    )
-    for message, count in list(tally.error_messages.items())[:5]:
-        print(f"    {count} x {message}")
-
-
-def realistic_load(base: str, users: int, seconds: float, emails: list[str]) -> Tally:
-    """Users arrive one after another over the first quarter (at most 10 s) of the run."""
-    tally = Tally()
-    stop = Deadline(time.monotonic() + seconds)
-    coordinators = max(1, users // 10)
-    ramp = min(10.0, seconds / 4)
-    threads = []
-    for index in range(users):
-        delay = ramp * index / users
-        if index < coordinators:
-            target = coordinator_loop
-            args = (base, "coordinator@dmat.example", stop, tally, delay)
-        else:
-            target = respondent_loop
-            args = (base, emails[index % len(emails)], stop, tally, (0.3, 1.2), delay)
-        threads.append(threading.Thread(target=target, args=args, daemon=True))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(seconds + 60)
-    return tally
-
-
-def respondent_loop(base, email, stop, tally, think, delay=0.0, start=None) -> None:
-    time.sleep(delay)
-    respondent = Respondent(Session(base, tally), email)
-    respondent.run_until(stop, think, start)
-
-
-def coordinator_loop(base, email, stop, tally, delay=0.0) -> None:
-    time.sleep(delay)
-    session = Session(base, tally)
-    session.login(email)
-    _, page = session.get("/compare/", "compare")
-    rounds = re.findall(r"/compare/rounds/(\d+)", page.decode()) if page else []
-    reading = random.Random(email + str(delay))
-    while rounds and not stop.reached():
-        session.get(f"/compare/rounds/{rounds[0]}", kind="dashboard")
-        time.sleep(reading.uniform(5.0, 15.0))  # a coordinator reads the dashboard a while
-
-
-class Saturation(NamedTuple):
-    per_second: float
-    cpu_ms: dict[str, float]  # CPU milliseconds per request, by server process
-
-
-def saturate(
-    base: str, users: int, seconds: float, emails: list[str] | None, servers: dict[str, int]
-) -> Saturation:
-    """Requests per second with no think time: autosave when emails are given, else hello,
-    and the CPU time each of ``servers`` (name -> pid) spent per request.
-
-    Clients log in first; the clock starts once all of them are ready, so logins don't count.
-    """
-    tally = Tally()
-    deadline = Deadline()
-    ready = threading.Barrier(users + 1)
-    start = threading.Event()
-
-    class Gate:  # a respondent logs in, reports ready, then waits for the start
-        @staticmethod
-        def wait() -> None:
-            ready.wait()
-            start.wait()
-
-    def hello() -> None:
-        session = Session(base, tally)
-        Gate.wait()
-        while not deadline.reached():
-            session.get("/hello", kind="hello")
-
-    def autosave(email: str) -> None:
-        Respondent(Session(base, tally), email).save_only(deadline, Gate)
-
-    workers = [
-        threading.Thread(target=autosave, args=(emails[i % len(emails)],), daemon=True)
-        if emails
-        else threading.Thread(target=hello, daemon=True)
-        for i in range(users)
-    ]
-    for worker in workers:
-        worker.start()
-    ready.wait(timeout=120)
-    kind = "autosave" if emails else "hello"
-    counted = len(tally.latencies[kind])
-    cpu_before = {name: cpu_seconds(pid) for name, pid in servers.items()}
-    started = time.monotonic()
-    deadline.at = started + seconds
-    start.set()
-    for worker in workers:
-        worker.join(seconds + 60)
-    requests = len(tally.latencies[kind]) - counted
-    cpu_ms = {
-        name: 1000 * (cpu_seconds(pid) - cpu_before[name]) / max(requests, 1)
-        for name, pid in servers.items()
+        emails = ["coordinator@dmat.example"]
+        for n in range(2, coordinators + 1):
+            name = f"{COORDINATOR_NAMES[n % len(COORDINATOR_NAMES)]} {n}"
+            user = create_user(
+                f"coordinator{n}@dmat.example", Role.COORDINATOR, password=DEMO_PASSWORD, name=name
+            )
+            emails.append(user.email)
+        respondents = db.session.scalars(
+            select(User.email).where(User.role == Role.RESPONDENT).order_by(User.id)
+        ).all()
+        db.session.commit()
+    accounts = {
+        "round": FOLLOW_UP,
+        "password": DEMO_PASSWORD,
+        "respondents": list(respondents),
+        "coordinators": emails[:coordinators],
     }
-    return Saturation(requests / (time.monotonic() - started), cpu_ms)
+    print(json.dumps(accounts))
 
 
-def settle(seconds: float = 2.0) -> None:
-    """Before a measurement: the written pages of the one before go to disk now, not during it
-    (the kernel would write them back a few seconds later, on the same two cores)."""
-    os.sync()
-    time.sleep(seconds)
+class Sample(NamedTuple):
+    at: float  # time.time()
+    cpu: dict[str, float]  # CPU seconds so far, per process (with its children)
+    machine: float  # CPU seconds so far of the whole machine (every core, every process)
 
 
-def run_database(kind: str, args) -> dict:
-    with ExitStack() as stack:
-        database_servers = {}
-        if kind == "postgresql":
-            database = stack.enter_context(postgres())
-            url, database_servers = database.url, {"postgres": database.pid}
-        else:
-            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="dmat-load-"))
-            url = f"sqlite:///{Path(folder) / 'load.sqlite'}"
-        prepare(url, args.cities, args.respondents)
-        env = {
-            "DMAT_DATABASE_URL": url,
-            "DMAT_ENV": "production",
-            "DMAT_SECRET_KEY": "load-benchmark-only",
-            "DMAT_SECURE_COOKIES": "0",
-            "DMAT_LOG_REQUESTS": "0",
-            "DMAT_RATELIMIT_ENABLED": "0",
-        }
-        server = stack.enter_context(
-            gunicorn("assessment:create_app()", env, args.workers, "/health")
+def machine_cpu_seconds() -> float:
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle and waiting for I/O
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class Sampler(threading.Thread):
+    """Samples the CPU time of the given processes (name -> pid) once a second."""
+
+    def __init__(self, processes: dict[str, int]) -> None:
+        super().__init__(daemon=True)
+        self.processes = processes
+        self.samples: list[Sample] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            cpu = {name: cpu_seconds(pid) for name, pid in self.processes.items()}
+            self.samples.append(Sample(time.time(), cpu, machine_cpu_seconds()))
+            if self.done.wait(1.0):
+                return
+
+    def cores(self, start: float, end: float) -> dict[str, float] | None:
+        """Average cores used between ``start`` and ``end`` per process, and by the machine."""
+        inside = [s for s in self.samples if start - 0.5 <= s.at <= end + 0.5]
+        if len(inside) < 2:
+            return None
+        first, last = inside[0], inside[-1]
+        seconds = last.at - first.at
+        used = {name: (last.cpu[name] - first.cpu[name]) / seconds for name in first.cpu}
+        used["machine"] = (last.machine - first.machine) / seconds
+        return used
+
+
+class Row(NamedTuple):
+    name: str
+    count: int
+    failures: int
+    median: float | None  # ms
+    p95: float | None
+    max: float | None
+
+
+def percentile(response_times: dict[float, int], count: int, share: float) -> float | None:
+    """locust's own definition (``locust.stats.calculate_response_time_percentile``, not
+    imported here: importing locust patches the standard library for gevent): the slowest
+    recorded response time that at most ``share`` of the requests were faster than."""
+    if not count:
+        return None
+    within = int(count * share)
+    seen = 0
+    for time_ms in sorted(response_times, reverse=True):
+        seen += response_times[time_ms]
+        if count - seen <= within:
+            return time_ms
+    return 0.0
+
+
+def read_stats(path: Path) -> dict[str, Row]:
+    """locust's request statistics (its ``--json-file``), by request name."""
+    rows = {}
+    for entry in json.loads(path.read_text()):
+        times = {float(key): count for key, count in entry["response_times"].items()}
+        count = entry["num_requests"]
+        rows[entry["name"]] = Row(
+            entry["name"],
+            count,
+            entry["num_failures"],
+            percentile(times, count, 0.5),
+            percentile(times, count, 0.95),
+            entry["max_response_time"] if count else None,
         )
-        base = server.url
-        emails = [
-            f"member{m}@demo-city-{c:04d}.example"
-            for c in range(22, 22 + args.cities - 21)
-            for m in range(1, args.respondents)
-        ]
-        emails = emails or ["member1@sofia.example"]
-        print(
-            f"\n=== {kind}: {args.users} users for {args.seconds:.0f} s, gunicorn "
-            f"{args.workers} workers, {args.cities} cities"
-        )
-        tally = realistic_load(base, args.users, args.seconds, emails)
-        report("realistic load (think time 0.3-1.2 s between answers)", tally, args.seconds)
-        missing = verify_stored(url, tally.acknowledged)
-        print(
-            f"  acknowledged answers: {len(tally.acknowledged)}, missing in the database: {missing}"
-        )
-        hello_server = stack.enter_context(
-            gunicorn("bench.hello_app:app", {}, args.workers, "/hello")
-        )
-        # in turns, so that other work on the machine slows both routes alike
-        turns = []
-        for _ in range(args.saturation_turns):
-            settle()
-            autosave = saturate(
-                base,
-                args.saturation_users,
-                args.saturation_seconds,
-                emails,
-                {"gunicorn": server.pid, **database_servers},
-            )
-            settle()
-            hello = saturate(
-                hello_server.url,
-                args.saturation_users,
-                args.saturation_seconds,
-                None,
-                {"gunicorn": hello_server.pid},
-            )
-            turns.append((autosave, hello))
-    print(
-        f"\nsaturation ({args.saturation_users} clients, no think time, "
-        f"{args.saturation_seconds:.0f} s per route, {len(turns)} turns)"
-    )
-    for number, (autosave, hello) in enumerate(turns, 1):
-        print(
-            f"  turn {number}: autosave {autosave.per_second:.0f} req/s, hello "
-            f"{hello.per_second:.0f} req/s, ratio {autosave.per_second / hello.per_second:.2f}"
-        )
-        for name, result in (("autosave", autosave), ("hello", hello)):
-            spent = ", ".join(f"{server} {ms:.2f}" for server, ms in result.cpu_ms.items())
-            print(f"    server CPU ms per {name}: {spent}")
-    ratio = statistics.median(a.per_second / h.per_second for a, h in turns)
-    print(f"  autosave/hello throughput, median of the turns: {ratio:.2f}")
-    return {"tally": tally, "missing": missing, "ratio": ratio}
+    return rows
 
 
-def verify_stored(url: str, acknowledged: dict) -> int:
-    """How many acknowledged (email, question id) -> answer pairs are not in the database."""
+def stored_answers(url: str) -> dict[tuple[str, int], object]:
+    """(e-mail, question id) -> the stored answer: its level, or its kind."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -282,31 +203,318 @@ def verify_stored(url: str, acknowledged: dict) -> int:
             (email, qid): (level if kind == "level" else kind) for email, qid, kind, level in rows
         }
     engine.dispose()
-    return sum(1 for key, value in acknowledged.items() if stored.get(key) != value)
+    return stored
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("DMAT_WORKERS", 4)))
-    parser.add_argument("--cities", type=int, default=60)
-    parser.add_argument("--respondents", type=int, default=8)
-    parser.add_argument("--saturation-seconds", type=float, default=10)
-    parser.add_argument("--saturation-users", type=int, default=16)
-    parser.add_argument("--saturation-turns", type=int, default=3)
-    parser.add_argument("--databases", default="postgresql,sqlite")
-    args = parser.parse_args()
-    results = {kind: run_database(kind, args) for kind in args.databases.split(",")}
-    print("\nsummary")
-    for kind, result in results.items():
-        save = result["tally"].latencies["autosave"]
+class Check(NamedTuple):
+    acknowledged: int  # questions with an acknowledged answer
+    lost: list[tuple[str, int, object, object]]  # e-mail, question, acknowledged, stored
+    unknown: int  # questions whose last save got no clear reply (either value may be stored)
+
+
+def check_saves(saves: list, stored: dict[tuple[str, int], object]) -> Check:
+    """Compare ``bench/workshop.py``'s record of saves with the stored answers.
+
+    Each save is ``[e-mail, question id, last acknowledged answer or None, answers sent after
+    it without a clear reply]``. The stored answer must be the acknowledged one, or one of those
+    sent after it whose outcome is unknown; a question with no acknowledged answer is not checked.
+    """
+    acknowledged, unknown, lost = 0, 0, []
+    for email, question, ack, pending in saves:
+        if pending:
+            unknown += 1
+        if ack is None:
+            continue
+        acknowledged += 1
+        value = stored.get((email, question))
+        if value != ack and value not in pending:
+            lost.append((email, question, ack, value))
+    return Check(acknowledged, lost, unknown)
+
+
+def run_locust(base: str, config: dict, users: int, args, folder: Path, servers: dict[str, int]):
+    """locust, headless and in one process, with ``bench/workshop.py``; returns its exit code,
+    its CPU seconds, the CPU sampler and the path of its statistics (``--json-file``)."""
+    settings = folder / "workshop.json"
+    settings.write_text(json.dumps(config))
+    prefix = folder / "locust"
+    limit = math.ceil(3 * args.ramp + args.seconds + 60)  # stops by itself even if stuck
+    command = [
+        str(VENV_BIN / "locust"),
+        "-f",
+        str(ROOT / "bench" / "workshop.py"),
+        "--headless",
+        "--host",
+        base,
+        "--users",
+        str(users),
+        "--spawn-rate",
+        f"{users / args.ramp:.3f}",
+        "--run-time",
+        f"{limit}s",
+        "--stop-timeout",
+        "30",
+        "--json-file",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--workshop-config",
+        str(settings),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(folder / "locust.log", "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        sampler = Sampler({**servers, "locust": process.pid})
+        sampler.start()
+        try:
+            code = process.wait(timeout=limit + 90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        finally:
+            sampler.done.set()
+            sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    locust_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return code, locust_cpu, sampler, prefix.with_suffix(".json")  # locust adds the suffix
+
+
+def milliseconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def phase(rows: dict[str, Row], ramp_up: bool) -> dict[str, Row]:
+    """The requests of the ramp-up, or of the measured part, by their plain names."""
+    return {
+        name.removesuffix(RAMP_UP): row
+        for name, row in rows.items()
+        if name.endswith(RAMP_UP) == ramp_up
+    }
+
+
+def print_table(title: str, rows: dict[str, Row], seconds: float) -> None:
+    print(f"\n{title}")
+    print(
+        f"  {'request':<15} {'count':>7} {'req/s':>7} {'median ms':>10} {'p95 ms':>7} "
+        f"{'max ms':>7} {'errors':>6}"
+    )
+    for name in (*REQUESTS, *sorted(set(rows) - set(REQUESTS))):
+        row = rows.get(name)
+        if row is None:
+            continue
         print(
-            f"  {kind:<11} autosave p95 {percentile(save, 0.95) * 1000:.1f} ms, errors "
-            f"{sum(result['tally'].errors.values())}, lost answers {result['missing']}, "
-            f"autosave/hello throughput {result['ratio']:.2f}"
+            f"  {name:<15} {row.count:>7} {row.count / max(seconds, 1e-9):>7.1f} "
+            f"{milliseconds(row.median):>10} {milliseconds(row.p95):>7} "
+            f"{milliseconds(row.max):>7} {row.failures:>6}"
         )
 
 
+def print_cpu(title: str, cores: dict[str, float] | None) -> None:
+    if cores is None:
+        return
+    ours = sum(value for name, value in cores.items() if name != "machine")
+    parts = ", ".join(f"{name} {value:.2f}" for name, value in cores.items() if name != "machine")
+    rest = max(0.0, cores["machine"] - ours)
+    share = 100 * cores["locust"] / ours if ours else 0.0
+    print(
+        f"  CPU, {title}, in cores: {parts} (locust {share:.0f} % of these); "
+        f"the rest of the machine {rest:.2f}, of {os.cpu_count()}"
+    )
+    if rest > BUSY_MACHINE:
+        print(
+            "  NOTE: other work used the machine meanwhile; the kernel shares CPU time between "
+            "sessions, so these figures describe the machine's load more than dmat"
+        )
+
+
+class Outcome(NamedTuple):
+    code: int  # locust's exit code
+    log: str  # the end of locust's log
+    rows: dict[str, Row]  # locust's statistics, by request name
+    record: dict  # bench/workshop.py's record
+    stored: dict[tuple[str, int], object]  # the answers in the database afterwards
+    sampler: Sampler
+    locust_cpu: float  # seconds, over locust's whole run
+    seconds: float  # locust's whole run
+
+
+def workshop(args) -> Outcome | None:
+    """Data, servers and the locust run; None when the data has too few respondents."""
+    users = args.respondents + args.coordinators
+    cities = args.cities or max(21, math.ceil(args.respondents / max(1, args.team - 1)))
+    with ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dmat-load-")))
+        folder = Path(args.output) if args.output else scratch
+        folder.mkdir(parents=True, exist_ok=True)
+        servers = {}
+        if args.database == "postgresql":
+            database = stack.enter_context(postgres())
+            url, servers["postgres"] = database.url, database.pid
+        else:
+            url = f"sqlite:///{scratch / 'load.sqlite'}"
+        print(f"preparing {cities} demo cities of {args.team} people on {args.database} ...")
+        accounts = prepare(url, cities, args.team, args.coordinators)
+        if len(accounts["respondents"]) < args.respondents:
+            print(
+                f"error: --respondents {args.respondents} needs that many respondent accounts; "
+                f"the demo data has {len(accounts['respondents'])} (raise --cities or --team)",
+                file=sys.stderr,
+            )
+            return None
+        env = {
+            "DMAT_DATABASE_URL": url,
+            "DMAT_ENV": "production",
+            "DMAT_SECRET_KEY": "load-benchmark-only",
+            "DMAT_SECURE_COOKIES": "0",
+            "DMAT_LOG_REQUESTS": "0",
+            # a thousand logins from 127.0.0.1 would trip the per-address login limit
+            "DMAT_RATELIMIT_ENABLED": "0",
+        }
+        server = stack.enter_context(
+            gunicorn("assessment:create_app()", env, args.workers, "/health")
+        )
+        config = {
+            "password": accounts["password"],
+            "round": accounts["round"],
+            "respondents": accounts["respondents"][: args.respondents],
+            "coordinators": accounts["coordinators"],
+            "think": list(args.think),
+            "dashboard_every": list(args.dashboard_every),
+            "seconds": args.seconds,
+            "record": str(folder / "saves.json"),
+        }
+        print(
+            f"\n=== workshop: {args.respondents} respondents and {args.coordinators} "
+            f"coordinators arriving over {args.ramp:g} s, then {args.seconds:g} s measured; "
+            f"think time {args.think[0]:g}-{args.think[1]:g} s, dashboard every "
+            f"{args.dashboard_every[0]:g}-{args.dashboard_every[1]:g} s; gunicorn "
+            f"{args.workers} workers, {args.database}, {cities} cities"
+        )
+        load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+        print(f"the machine's load average before the run (1, 5, 15 min): {load}")
+        started = time.monotonic()
+        code, locust_cpu, sampler, stats = run_locust(
+            server.url, config, users, args, folder, {"gunicorn": server.pid, **servers}
+        )
+        seconds = time.monotonic() - started
+        record_path = Path(config["record"])
+        record = json.loads(record_path.read_text()) if record_path.exists() else {}
+        rows = read_stats(stats) if stats.exists() else {}
+        log = (folder / "locust.log").read_text()[-3000:]
+        stored = stored_answers(url)
+    return Outcome(code, log, rows, record, stored, sampler, locust_cpu, seconds)
+
+
+def judge(args, outcome: Outcome) -> bool:
+    """Print the figures and a PASS or FAIL line per target; True when every one is met."""
+    record, rows = outcome.record, outcome.rows
+    if outcome.code not in (0, 1) or not rows or not record:
+        print(f"\nFAIL locust did not finish its run (exit code {outcome.code}); its log ends:")
+        print(outcome.log)
+        return False
+    start, steady_start, steady_end = (record[k] for k in ("start", "steady_start", "steady_end"))
+    ramp_end = steady_start or steady_end or time.time()
+    print_table(
+        f"ramp-up ({ramp_end - start:.0f} s: arrivals and logins)",
+        phase(rows, True),
+        ramp_end - start,
+    )
+    print_cpu("ramp-up", outcome.sampler.cores(start, ramp_end))
+    measured = (steady_end - steady_start) if steady_start and steady_end else 0.0
+    steady = phase(rows, False)
+    print_table(f"measured ({measured:.0f} s, everyone logged in)", steady, measured)
+    if measured:
+        print_cpu("measured part", outcome.sampler.cores(steady_start, steady_end))
+    print(
+        f"  locust's own CPU: {outcome.locust_cpu:.1f} s over its {outcome.seconds:.0f} s "
+        f"(start-up included)"
+    )
+    failures = sum(row.failures for row in rows.values())
+    exceptions = sum(count for _, count in record["exceptions"])
+    for name, error, count in record["errors"][:8]:
+        print(f"    {count} x {name}: {error[:160]}")
+    for message, count in record["exceptions"][:4]:
+        print(f"    {count} x exception: {message[:160]}")
+    check = check_saves(record["saves"], outcome.stored)
+    print(
+        f"\n  answers acknowledged: {check.acknowledged} questions; missing or different in the "
+        f"database: {len(check.lost)}; last save without a clear reply: {check.unknown}"
+    )
+    for email, question, ack, value in check.lost[:5]:
+        print(f"    {email} question {question}: acknowledged {ack!r}, stored {value!r}")
+
+    autosave = steady.get("autosave")
+    p95 = autosave.p95 if autosave else None
+    results = [
+        (
+            measured >= args.seconds - 1,
+            f"measured part {measured:.0f} s of {args.seconds:g} s, with every user logged in",
+        ),
+        (
+            p95 is not None and p95 < args.p95_target,
+            f"autosave p95 {milliseconds(p95)} ms over {autosave.count if autosave else 0} "
+            f"saves (target < {args.p95_target:g} ms)",
+        ),
+        (
+            failures + exceptions == 0,
+            f"errors {failures + exceptions} over {sum(r.count for r in rows.values())} "
+            f"requests, ramp-up included (target 0)",
+        ),
+        (
+            check.acknowledged > 0 and not check.lost,
+            f"acknowledged answers stored: {check.acknowledged - len(check.lost)} of "
+            f"{check.acknowledged}",
+        ),
+    ]
+    print()
+    for ok, text in results:
+        print(f"{'PASS' if ok else 'FAIL'} {text}")
+    return all(ok for ok, _ in results)
+
+
+def pair(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not LOW,HIGH in seconds") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"'{text}': need 0 <= LOW <= HIGH")
+    return low, high
+
+
+def positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"'{text}' must be greater than 0")
+        return value
+
+    return parse
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--respondents", type=positive(int), default=1000)
+    parser.add_argument("--coordinators", type=positive(int), default=20)
+    parser.add_argument("--ramp", type=positive(float), default=60, help="seconds of arrivals")
+    parser.add_argument("--seconds", type=positive(float), default=180, help="measured seconds")
+    parser.add_argument("--think", type=pair, default=(5.0, 20.0), help="seconds per question")
+    parser.add_argument("--dashboard-every", type=pair, default=(5.0, 15.0))
+    parser.add_argument("--workers", type=positive(int), default=4)
+    parser.add_argument("--team", type=positive(int), default=11, help="demo team size")
+    parser.add_argument("--cities", type=positive(int), help="demo cities (default: enough)")
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--output", help="keep locust's CSV files and log in this folder")
+    parser.add_argument("--p95-target", type=positive(float), default=100.0, help="autosave, ms")
+    args = parser.parse_args(argv)
+    outcome = workshop(args)
+    return 0 if outcome is not None and judge(args, outcome) else 1
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
