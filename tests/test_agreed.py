@@ -241,3 +241,116 @@ def test_import_refuses_when_nothing_can_be_read(team):
 
     with pytest.raises(DmatError, match="no agreed answers"):
         import_agreed(team["round"], [], "agreed.csv")
+
+
+# dmat agreed import -----------------------------------------------------------------------------
+def write_csv(path, text: str):
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_import_through_the_installed_command_finds_cities_in_any_case(team, tmp_path):
+    from .test_conformance import installed_dmat
+
+    file = write_csv(
+        tmp_path / "agreed.csv",
+        "city,question,answer,rationale\n"
+        'ПЛОВДИВ,vision_strategy,5,"Стратегията е приета, с бюджет"\n'
+        "пловдив,governance_procurement,not_applicable,\n"
+        "Пловдив,vision_alignment,DONT_KNOW,Никой не знае\n",
+    )
+    result = installed_dmat("agreed", "import", "--round", "2022 follow-up", file)
+    assert result.returncode == 0, result.stderr
+    assert "Imported 3 agreed answers for 1 cities" in result.stdout
+    db.session.expire_all()
+    stored = {
+        (a.question.key, a.kind, a.level, a.rationale)
+        for a in db.session.scalars(select(AgreedAnswer))
+    }
+    assert stored == {
+        ("vision_strategy", AnswerKind.LEVEL, 5, "Стратегията е приета, с бюджет"),
+        ("governance_procurement", AnswerKind.NOT_APPLICABLE, None, None),
+        ("vision_alignment", AnswerKind.DONT_KNOW, None, "Никой не знае"),
+    }
+    again = installed_dmat("agreed", "import", "--round", "2022 follow-up", file)
+    assert "0 new, 3 replaced" in again.stdout
+    assert agreed_count() == 3
+
+
+def test_import_checks_every_row_first_and_stores_nothing_when_one_is_wrong(team, dmat, tmp_path):
+    db.session.add(Assessment(round_id=team["round"].id, city_id=team["other"].id))
+    db.session.commit()
+    file = write_csv(
+        tmp_path / "bad.csv",
+        "city,question,answer,rationale\n"
+        "Пловдив,vision_strategy,4,fine\n"
+        "Σπάρτη,vision_strategy,4,\n"
+        "Пловдив,vision_nothing,4,\n"
+        "Пловдив,vision_alignment,6,\n"
+        "Пловдив,vision_strategy,3,twice\n"
+        "Пловдив,vision_roadmap,not_applicable,\n"
+        "Пловдив,vision_targets,,\n",
+    )
+    result = dmat("agreed", "import", "--round", "2022 follow-up", file)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    for line, words in (
+        (3, "unknown city 'Σπάρτη'"),
+        (4, "question 'vision_nothing' is not in"),
+        (5, "“6” is not a level of question vision_alignment: choose a level from 1 to 5"),
+        (6, "a second agreed answer of Пловдив to vision_strategy (first on line 2)"),
+        (7, "Question vision_roadmap cannot be answered “not applicable”"),
+        (8, "no answer to vision_targets"),
+    ):
+        assert f"{file}:{line}: {words}" in result.output, result.output
+    assert "6 problem(s); nothing was imported" in result.output
+    assert agreed_count() == 0
+
+
+def test_import_refuses_submitted_assessments_and_cities_without_one(team, dmat, tmp_path):
+    team["assessment"].status = AssessmentStatus.SUBMITTED
+    team["assessment"].submitted_at = utcnow()
+    db.session.commit()
+    file = write_csv(
+        tmp_path / "agreed.csv",
+        "city,question,answer\nПловдив,vision_strategy,4\nαθήνα,vision_strategy,2\n",
+    )
+    result = dmat("agreed", "import", "--round", "2022 follow-up", file)
+    assert result.exit_code == 1
+    assert f"{file}:2: the assessment of Пловдив in '2022 follow-up' is submitted" in result.output
+    assert f"{file}:3: Αθήνα has no assessment in '2022 follow-up'" in result.output
+    assert agreed_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("city,respondent,question,answer\n", ":1: the header must be city,question,answer"),
+        ("city,question,answer\nПловдив,vision_strategy,4,extra,more\n", ":2: expected 3 fields"),
+        ("", ": the file is empty"),
+    ],
+)
+def test_import_reports_a_malformed_file_by_line(team, dmat, tmp_path, text, message):
+    file = write_csv(tmp_path / "agreed.csv", text)
+    result = dmat("agreed", "import", "--round", "2022 follow-up", file)
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_import_reads_xlsx(team, dmat, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["city", "question", "answer", "rationale"])
+    sheet.append(["пловдив", "vision_strategy", 3, "От семинара"])
+    workbook.save(tmp_path / "agreed.xlsx")
+    result = dmat("agreed", "import", "--round", "2022 follow-up", str(tmp_path / "agreed.xlsx"))
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(AgreedAnswer.level)) == 3
+
+
+def test_import_into_an_unknown_round_is_a_one_line_error(team, dmat, tmp_path):
+    file = write_csv(tmp_path / "agreed.csv", "city,question,answer\nПловдив,vision_strategy,4\n")
+    result = dmat("agreed", "import", "--round", "no such round", file)
+    assert result.exit_code == 1 and "no round named 'no such round'" in result.output
