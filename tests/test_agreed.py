@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
@@ -64,7 +66,7 @@ def team(make_city, make_user, make_round):
                     question_id=question.id,
                     kind=AnswerKind.LEVEL,
                     level=level,
-                    comment=f"мнение {member.email}",
+                    comment=f"мнение за ниво {level}",
                 )
             )
     db.session.commit()
@@ -354,3 +356,134 @@ def test_import_into_an_unknown_round_is_a_one_line_error(team, dmat, tmp_path):
     file = write_csv(tmp_path / "agreed.csv", "city,question,answer\nПловдив,vision_strategy,4\n")
     result = dmat("agreed", "import", "--round", "no such round", file)
     assert result.exit_code == 1 and "no round named 'no such round'" in result.output
+
+
+# the team's answers side by side ----------------------------------------------------------------
+def page_url(team, area="vision") -> str:
+    return f"/results/{team['round'].id}/{team['city'].id}/team/{area}"
+
+
+def post_url(team, key="vision_strategy") -> str:
+    return f"/results/{team['round'].id}/{team['city'].id}/agreed/{key}"
+
+
+def signed_in(client, email):
+    from .conftest import login
+
+    assert login(client, email).status_code == 302
+    return client
+
+
+def post(client, url, **form):
+    from .conftest import csrf_token
+
+    return client.post(url, data={"csrf_token": csrf_token(client, "/"), **form})
+
+
+def test_leader_sees_the_team_side_by_side_without_names_diverging_first(team, client):
+    # the team agrees on vision_alignment: no divergence there
+    alignment = team["q"]["vision_alignment"]
+    for answer in db.session.scalars(select(Answer).where(Answer.question_id == alignment.id)):
+        answer.level = 2
+    db.session.commit()
+    signed_in(client, "leader@plovdiv.example")
+    page = client.get(page_url(team))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    vision = team["round"].questionnaire.areas[0].questions
+    order = [html.index(f'id="q-{q.key}"') for q in vision]
+    alignment_at = order[[q.key for q in vision].index("vision_alignment")]
+    assert alignment_at == max(order)  # the only question that does not diverge comes last
+    assert html.count("the team's answers diverge") == len(vision) - 1
+    for member in team["members"]:
+        assert member.email not in html and member.name not in html
+    assert "мнение за ниво 3" in html  # the comments, without their authors
+
+
+def test_comments_are_shown_sorted_and_counts_per_answer(team, client):
+    db.session.execute(Answer.__table__.update().values(comment=None))
+    strategy = team["q"]["vision_strategy"]
+    comments = iter(("Ясна визия", "Αρκετά καλό", "Няма бюджет"))
+    for answer in db.session.scalars(
+        select(Answer).where(Answer.question_id == strategy.id).order_by(Answer.id)
+    ):
+        answer.comment = next(comments)
+    db.session.commit()
+    signed_in(client, "leader@plovdiv.example")
+    html = client.get(page_url(team)).get_data(as_text=True)
+    section = html[html.index('id="q-vision_strategy"') :]
+    section = section[: section.index("</section>")]
+    positions = [section.index(c) for c in sorted(("Ясна визия", "Αρκετά καλό", "Няма бюджет"))]
+    assert positions == sorted(positions)
+    counts = [int(n) for n in re.findall(r'<td class="number">(\d+)</td>', section)]
+    assert counts == [1, 0, 1, 0, 1, 0]  # levels 1-5, then don't know
+
+
+def test_leader_records_changes_and_removes_an_agreed_answer_on_the_page(team, client):
+    signed_in(client, "leader@plovdiv.example")
+    saved = post(client, post_url(team), answer="4", rationale="Решено на семинара")
+    assert saved.status_code == 303
+    assert saved.location.endswith(f"{page_url(team)}#q-vision_strategy")
+    html = client.get(page_url(team)).get_data(as_text=True)
+    assert "Решено на семинара" in html and "Remove the agreed answer" in html
+    db.session.expire_all()
+    stored = db.session.scalar(select(AgreedAnswer))
+    assert (stored.level, stored.created_by_id) == (4, team["leader"].id)
+    assert vision_of(team)["agreed"] == 1
+    assert post(client, post_url(team), action="remove").status_code == 303
+    assert agreed_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"answer": "6"}, "is not a level of question vision_strategy"),
+        ({"answer": "not_applicable"}, "cannot be answered"),
+        ({}, "Choose the agreed answer to record."),
+        ({"answer": "3", "rationale": "ж" * 4001}, "at most 4000"),
+    ],
+)
+def test_bad_agreed_answer_is_a_400_naming_the_problem_and_stores_nothing(
+    team, client, form, message
+):
+    signed_in(client, "leader@plovdiv.example")
+    refused = post(client, post_url(team), **form)
+    assert refused.status_code == 400
+    assert message in refused.get_data(as_text=True)
+    assert agreed_count() == 0
+
+
+def test_submitted_assessment_shows_no_form_and_refuses_with_409(team, client):
+    record_agreed(team["assessment"], team["q"]["vision_strategy"], "2", "Преди подаването")
+    team["assessment"].status = AssessmentStatus.SUBMITTED
+    team["assessment"].submitted_at = utcnow()
+    db.session.commit()
+    signed_in(client, "leader@plovdiv.example")
+    html = client.get(page_url(team)).get_data(as_text=True)
+    assert "Преди подаването" in html and 'name="rationale"' not in html
+    refused = post(client, post_url(team), answer="5")
+    assert refused.status_code == 409
+    assert "has been submitted" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(AgreedAnswer.level)) == 2
+
+
+def test_coordinator_reads_the_page_without_forms_and_members_never_see_it(team, client, make_user):
+    make_user("coordinator@dmat.example", Role.COORDINATOR)
+    signed_in(client, "coordinator@dmat.example")
+    page = client.get(page_url(team, "governance"))
+    assert page.status_code == 200 and 'name="answer"' not in page.get_data(as_text=True)
+    assert post(client, post_url(team), answer="3").status_code == 403
+    member = client.application.test_client()
+    signed_in(member, "ivan@plovdiv.example")
+    assert member.get(page_url(team)).status_code == 403
+    assert client.get(page_url(team, "no_such_area")).status_code == 404
+    assert (
+        client.get(f"/results/{team['round'].id}/{team['other'].id}/team/vision").status_code == 404
+    )
+
+
+def test_low_agreement_on_the_results_page_links_to_the_side_by_side_page(team, client, make_user):
+    make_user("coordinator@dmat.example", Role.COORDINATOR)
+    signed_in(client, "coordinator@dmat.example")
+    html = client.get(f"/results/{team['round'].id}/{team['city'].id}").get_data(as_text=True)
+    assert f'class="low-agreement" href="{page_url(team)}"' in html

@@ -15,9 +15,22 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import scoring
 from ..errors import DmatError
 from ..extensions import db
-from ..models import AgreedAnswer, Assessment, City, Question, Round, User, utcnow
+from ..models import (
+    AgreedAnswer,
+    Answer,
+    AnswerKind,
+    Area,
+    Assessment,
+    City,
+    Question,
+    Response,
+    Round,
+    User,
+    utcnow,
+)
 from ..names import name_key
 from . import operations as survey
 
@@ -271,3 +284,83 @@ def import_agreed(round_: Round, rows: Sequence[AgreedRow], filename: str) -> Ag
         changed=len(parsed) - created,
         cities=len({assessment.city_id for assessment, *_ in parsed}),
     )
+
+
+# the team's answers side by side ------------------------------------------------------------------
+@dataclass(frozen=True)
+class QuestionSide:
+    """What a team said to one question, without names: counts per answer and the comments."""
+
+    question: Question
+    level_counts: tuple[int, ...]  # how many chose each level, lowest first
+    dont_know: int
+    not_applicable: int
+    comments: tuple[str, ...]
+    diverges: bool
+    agreed: AgreedAnswer | None
+
+    @property
+    def answered(self) -> int:
+        return sum(self.level_counts) + self.dont_know + self.not_applicable
+
+
+def area_named(round_: Round, key: str) -> Area | None:
+    return next((area for area in round_.questionnaire.areas if area.key == key), None)
+
+
+def question_named(round_: Round, key: str) -> Question | None:
+    return next(
+        (q for area in round_.questionnaire.areas for q in area.questions if q.key == key), None
+    )
+
+
+def side_by_side(assessment: Assessment, area: Area) -> list[QuestionSide]:
+    """Each question of ``area`` with how the team answered it, diverging questions (rule 9)
+    first, then in questionnaire order. One read of the area's answers and one of its agreed
+    answers; comments come sorted, so their order says nothing about who wrote them."""
+    question_ids = [question.id for question in area.questions]
+    rows = db.session.execute(
+        select(Answer.question_id, Answer.kind, Answer.level, Answer.comment)
+        .join(Response, Answer.response_id == Response.id)
+        .where(Response.assessment_id == assessment.id, Answer.question_id.in_(question_ids))
+    ).all()
+    agreed = {
+        a.question_id: a
+        for a in db.session.scalars(
+            select(AgreedAnswer).where(
+                AgreedAnswer.assessment_id == assessment.id,
+                AgreedAnswer.question_id.in_(question_ids),
+            )
+        )
+    }
+    by_question: dict[int, list] = {question_id: [] for question_id in question_ids}
+    for row in rows:
+        by_question[row.question_id].append(row)
+    sides = []
+    for question in area.questions:
+        counts = [0] * question.level_count
+        dont_know = not_applicable = 0
+        comments = []
+        for _id, kind, level, comment in by_question[question.id]:
+            if kind == AnswerKind.LEVEL:
+                counts[level - 1] += 1
+            elif kind == AnswerKind.DONT_KNOW:
+                dont_know += 1
+            else:
+                not_applicable += 1
+            if comment:
+                comments.append(comment)
+        indices = [i for i, n in enumerate(counts) for _ in range(n)]
+        spec = scoring.QuestionSpec(question.key, question.level_count)
+        sides.append(
+            QuestionSide(
+                question,
+                tuple(counts),
+                dont_know,
+                not_applicable,
+                tuple(sorted(comments)),
+                scoring.diverges(spec, indices),
+                agreed.get(question.id),
+            )
+        )
+    return sorted(sides, key=lambda side: not side.diverges)  # stable: questionnaire order kept
