@@ -487,3 +487,14 @@ def test_low_agreement_on_the_results_page_links_to_the_side_by_side_page(team, 
     signed_in(client, "coordinator@dmat.example")
     html = client.get(f"/results/{team['round'].id}/{team['city'].id}").get_data(as_text=True)
     assert f'class="low-agreement" href="{page_url(team)}"' in html
+
+
+def test_side_by_side_page_in_bulgarian(team, client):
+    team["leader"].language = "bg"
+    db.session.commit()
+    signed_in(client, "leader@plovdiv.example")
+    html = client.get(page_url(team)).get_data(as_text=True)
+    assert "Отговорите на екипа:" in html and "отговорите на екипа се разминават" in html
+    assert "Запиши съгласувания отговор" in html
+    refused = post(client, post_url(team), answer="9")
+    assert refused.status_code == 400 and "не е ниво" in refused.get_data(as_text=True)
