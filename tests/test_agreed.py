@@ -498,3 +498,58 @@ def test_side_by_side_page_in_bulgarian(team, client):
     assert "Запиши съгласувания отговор" in html
     refused = post(client, post_url(team), answer="9")
     assert refused.status_code == 400 and "не е ниво" in refused.get_data(as_text=True)
+
+
+# agreed answers on the results page, the PDF and the submit page --------------------------------
+def submit(team):
+    team["assessment"].status = AssessmentStatus.SUBMITTED
+    team["assessment"].submitted_at = utcnow()
+    db.session.commit()
+
+
+def test_member_sees_the_agreed_answers_with_their_rationale_on_the_results_page(team, client):
+    record_agreed(team["assessment"], team["q"]["vision_strategy"], "4", "Приета от съвета")
+    record_agreed(team["assessment"], team["q"]["governance_procurement"], "not_applicable")
+    submit(team)
+    signed_in(client, "ivan@plovdiv.example")
+    html = client.get(f"/results/{team['round'].id}/{team['city'].id}").get_data(as_text=True)
+    section = html[html.index('id="agreed-heading"') :]
+    section = section[: section.index("</section>")]
+    assert "For 2 questions the team agreed one answer" in section
+    assert "Level 4 of 5" in section and "Приета от съвета" in section
+    assert "Not applicable to our city" in section
+    assert "/team/" not in html  # a member gets no way to the others' answers
+
+
+def test_city_pdf_lists_the_agreed_answers_with_their_rationale(team):
+    import io
+
+    from pypdf import PdfReader
+
+    from reports.render import city_report
+
+    record_agreed(team["assessment"], team["q"]["vision_strategy"], "4", "Приета от съвета")
+    db.session.commit()
+    report = city_report(team["round"], team["city"], "bg", use_cache=False)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report.pdf)).pages)
+    text = re.sub(r"\s+", " ", text)
+    assert "Съгласувани отговори" in text
+    assert "Ниво 4 от 5: Приета от съвета" in text
+
+
+def test_team_page_says_how_many_diverging_questions_have_no_agreed_answer(team, client):
+    signed_in(client, "leader@plovdiv.example")
+    url = f"/survey/{team['round'].id}/team"
+    vision = team["round"].questionnaire.areas[0].questions  # all diverge: levels 1, 3 and 5
+    html = client.get(url).get_data(as_text=True)
+    assert f"{len(vision)} questions on which the team&#39;s answers diverge" in html or (
+        f"{len(vision)} questions on which the team's answers diverge" in html
+    )
+    for question in vision[1:]:
+        record_agreed(team["assessment"], question, "3")
+    db.session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert "1 question on which the team" in html and "has no agreed answer yet" in html
+    record_agreed(team["assessment"], vision[0], "dont_know")
+    db.session.commit()
+    assert "no agreed answer yet" not in client.get(url).get_data(as_text=True)

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from .. import scoring
 from ..errors import DmatError
@@ -364,3 +365,48 @@ def side_by_side(assessment: Assessment, area: Area) -> list[QuestionSide]:
             )
         )
     return sorted(sides, key=lambda side: not side.diverges)  # stable: questionnaire order kept
+
+
+def agreed_list(assessment: Assessment) -> list[AgreedAnswer]:
+    """The assessment's agreed answers in questionnaire order, each with its question loaded."""
+    return list(
+        db.session.scalars(
+            select(AgreedAnswer)
+            .join(Question, AgreedAnswer.question_id == Question.id)
+            .join(Area, Question.area_id == Area.id)
+            .where(AgreedAnswer.assessment_id == assessment.id)
+            .options(joinedload(AgreedAnswer.question).joinedload(Question.area))
+            .order_by(Area.position, Question.position)
+        )
+    )
+
+
+def diverging_without_agreed(assessment: Assessment) -> int:
+    """How many questions diverge (rule 9) and have no agreed answer yet: one GROUP BY."""
+    agreed_questions = select(AgreedAnswer.question_id).where(
+        AgreedAnswer.assessment_id == assessment.id
+    )
+    query = (
+        select(
+            Question.key,
+            Question.level_count,
+            func.min(Answer.level),
+            func.max(Answer.level),
+            func.count(Answer.level),
+        )
+        .select_from(Answer)
+        .join(Response, Answer.response_id == Response.id)
+        .join(Question, Answer.question_id == Question.id)
+        .where(
+            Response.assessment_id == assessment.id,
+            Answer.kind == AnswerKind.LEVEL,
+            Answer.question_id.not_in(agreed_questions),
+        )
+        .group_by(Question.key, Question.level_count)
+    )
+    return sum(
+        # with at least two level answers, the lowest and highest are all rule 9 looks at
+        scoring.diverges(scoring.QuestionSpec(key, levels), [low - 1, high - 1])
+        for key, levels, low, high, n in db.session.execute(query)
+        if n >= 2
+    )

@@ -22,7 +22,7 @@ from ..insights import next_steps, weakest_questions
 from ..models import City
 from ..results import cohort_json, round_scores
 from ..web import round_or_404
-from . import bp, operations
+from . import agreed, bp, operations
 
 MIN_COHORT = 3  # cohort figures reach cities only in aggregate, over at least 3 cities
 
@@ -74,6 +74,7 @@ def results(round_id: int, city_id: int):
         medians=medians,
         weakest=weakest_questions(questionnaire, scores.result, count=5),
         steps=next_steps(questionnaire, scores.result),
+        agreed=agreed.agreed_list(scores.assessment),
         fallback=fallback,
         programme=programme,
     )
