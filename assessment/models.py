@@ -350,6 +350,8 @@ class AgreedAnswer(db.Model):  # type: ignore[name-defined]
 
     assessment: Mapped[Assessment] = relationship()
     question: Mapped[Question] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
 
     __table_args__ = (
         UniqueConstraint("assessment_id", "question_id"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -553,3 +554,18 @@ def test_team_page_says_how_many_diverging_questions_have_no_agreed_answer(team,
     record_agreed(team["assessment"], vision[0], "dont_know")
     db.session.commit()
     assert "no agreed answer yet" not in client.get(url).get_data(as_text=True)
+
+
+def test_demo_has_a_few_workshops_with_agreed_answers_and_rationales(demo, dmat):
+    from assessment.demo import FOLLOW_UP, WORKSHOP_CITIES
+
+    stored = list(db.session.scalars(select(AgreedAnswer)))
+    cities = {a.assessment.city.name for a in stored}
+    assert cities == set(WORKSHOP_CITIES)
+    assert all(a.assessment.round.name == FOLLOW_UP for a in stored)
+    assert sum(a.rationale is not None for a in stored) >= 3
+    assert all(a.created_by.role == Role.LEADER for a in stored)
+    scores = json.loads(dmat("scores", "--round", FOLLOW_UP).output)
+    agreed = {row["city"]: sum(a["agreed"] for a in row["areas"].values()) for row in scores}
+    assert {city for city, n in agreed.items() if n} == set(WORKSHOP_CITIES)
+    assert sum(agreed.values()) == len(stored)
