@@ -253,6 +253,32 @@ def counted(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
+@cli.group("agreed")
+def agreed_group() -> None:
+    """Import the agreed answers city teams settled on (DESIGN.md rule 9)."""
+
+
+@agreed_group.command("import")
+@click.option("--round", "round_name", required=True, help="The round's name.")
+@click.argument("file")
+@committed
+def agreed_import(round_name: str, file: str) -> None:
+    """Import FILE (CSV or XLSX: city,question,answer[,rationale]); all rows checked first."""
+    from flask_babel import force_locale
+
+    from .survey.agreed import import_agreed, read_agreed_file
+
+    round_ = round_named(round_name)
+    rows = read_agreed_file(read_input_file(file), file)
+    with force_locale("en"):  # the command line speaks English, outside any request
+        summary = import_agreed(round_, rows, file)
+    click.echo(
+        f"Imported {counted(summary.rows, 'agreed answer')} for "
+        f"{counted(summary.cities, 'city', 'cities')} into "
+        f"'{round_.name}': {summary.created} new, {summary.changed} replaced."
+    )
+
+
 @cli.command("scores")
 @click.option("--round", "round_name", required=True, help="The round's name.")
 @click.option("--city", "city_name", help="Only this city.")

@@ -20,6 +20,7 @@ from .admin.operations import import_questionnaire
 from .errors import DmatError
 from .extensions import db
 from .models import (
+    AgreedAnswer,
     Answer,
     AnswerKind,
     Assessment,
@@ -34,6 +35,15 @@ from .models import (
     utcnow,
 )
 
+# cities whose team held its workshop in 2022 and agreed answers to questions it was divided on
+WORKSHOP_CITIES = ("Sofia", "Lisbon", "Tallinn")
+RATIONALES = (
+    "Agreed at the workshop: what exists is real, but it is not yet used across the city.",
+    "The departments that are ahead pulled the answers up; the level holds for the whole city.",
+    "Checked against the documents during the workshop: the next level is planned, not done.",
+    "Pilots run in two districts only, so we settled on the lower level.",
+    None,
+)
 DEMO_PASSWORD = "dmat-demo-2022"
 BASELINE, FOLLOW_UP = "2020 baseline", "2022 follow-up"
 CAPITALS = (
@@ -123,6 +133,7 @@ def load_demo(seed: int = 2020, cities: int = len(CAPITALS), respondents: int | 
     db.session.add_all([baseline, follow_up])
     db.session.flush()
     _answer_rounds(questionnaire, baseline, follow_up, teams, rng)
+    _workshops(follow_up, rng)
     return demo_logins()
 
 
@@ -213,6 +224,42 @@ def _answer_rounds(questionnaire: Questionnaire, baseline: Round, follow_up: Rou
                         _answer(rng, response.id, question, mean, question.key in no_such_thing)
                     )
     db.session.execute(insert(Answer), answer_rows)
+
+
+def _workshops(round_: Round, rng: random.Random, per_city: int = 3) -> None:
+    """A few teams agreed answers (rule 9) to the questions they were most divided on: the
+    team's median level, with a rationale."""
+    from .survey.agreed import side_by_side
+
+    assessments = db.session.execute(
+        select(Assessment)
+        .join(City, Assessment.city_id == City.id)
+        .where(Assessment.round_id == round_.id, City.name.in_(WORKSHOP_CITIES))
+    ).scalars()
+    for assessment in assessments:
+        leader = db.session.scalar(
+            select(User.id).where(User.city_id == assessment.city_id, User.role == Role.LEADER)
+        )
+        diverging = [
+            side
+            for area in round_.questionnaire.areas
+            for side in side_by_side(assessment, area)
+            if side.diverges
+        ]
+        for side in diverging[:per_city]:
+            levels = [i + 1 for i, n in enumerate(side.level_counts) for _ in range(n)]
+            db.session.add(
+                AgreedAnswer(
+                    assessment_id=assessment.id,
+                    question_id=side.question.id,
+                    kind=AnswerKind.LEVEL,
+                    level=levels[(len(levels) - 1) // 2],
+                    rationale=rng.choice(RATIONALES),
+                    created_by_id=leader,
+                    updated_by_id=leader,
+                )
+            )
+    db.session.flush()
 
 
 def _answer(rng: random.Random, response_id: int, question, mean: float, absent: bool) -> dict:

@@ -330,6 +330,47 @@ class Answer(db.Model):  # type: ignore[name-defined]
     )
 
 
+class AgreedAnswer(db.Model):  # type: ignore[name-defined]
+    """A city team's agreed answer to one question (rule 9), with the reason for it.
+
+    Recorded before the assessment is submitted, usually after a workshop; for scoring it
+    replaces the respondents' answers to the question.
+    """
+
+    __tablename__ = "agreed_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"))
+    kind: Mapped[AnswerKind] = mapped_column(str_enum(AnswerKind, "agreed_kind"))
+    level: Mapped[int | None] = mapped_column(Integer)  # 1 = lowest, as in Answer
+    rationale: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # None for the command line, which has no login, or once the account is gone
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    assessment: Mapped[Assessment] = relationship()
+    question: Mapped[Question] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "question_id"),
+        CheckConstraint(
+            "(kind = 'level' AND level IS NOT NULL AND level BETWEEN 1 AND 10)"
+            " OR (kind <> 'level' AND level IS NULL)",
+            name="level_iff_kind_level",
+        ),
+        CheckConstraint("rationale IS NULL OR length(rationale) <= 4000", name="rationale_length"),
+    )
+
+
 class AuditEvent(db.Model):  # type: ignore[name-defined]
     """Who did what, and when: submissions, reopenings, imports, exports, role changes."""
 

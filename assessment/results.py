@@ -16,6 +16,7 @@ from sqlalchemy import Float, case, cast, func, select
 from . import scoring
 from .extensions import db
 from .models import (
+    AgreedAnswer,
     Answer,
     AnswerKind,
     Assessment,
@@ -79,6 +80,7 @@ def round_scores(
     rows = db.session.execute(assessments_query).all()
     assessment_ids = [assessment.id for assessment, _ in rows]
     tallies = _question_tallies(round_.questionnaire, assessment_ids)
+    agreed = agreed_answers(assessment_ids)
     if agreement:
         own_scores, respondents = _own_area_scores(round_.questionnaire, spec, assessment_ids)
     else:
@@ -92,6 +94,7 @@ def round_scores(
                 tallies.get(assessment.id, {}),
                 own_scores.get(assessment.id, {}),
                 respondents.get(assessment.id, 0),
+                agreed.get(assessment.id),
             ),
         )
         for assessment, city in rows
@@ -138,6 +141,23 @@ def _question_tallies(questionnaire: Questionnaire, assessment_ids: Collection[i
             int(level_sum) - scored, scored, answered - applicable, answered
         )
     return tallies
+
+
+def agreed_answers(
+    assessment_ids: Collection[int],
+) -> dict[int, dict[str, scoring.AnswerValue]]:
+    """Rule 9's agreed answers per assessment: question key -> level index (0 = lowest),
+    ``dont_know`` or ``not_applicable``. One indexed read, as small as the answers agreed."""
+    query = (
+        select(AgreedAnswer.assessment_id, Question.key, AgreedAnswer.kind, AgreedAnswer.level)
+        .join(Question, AgreedAnswer.question_id == Question.id)
+        .where(AgreedAnswer.assessment_id.in_(assessment_ids))
+    )
+    agreed: dict[int, dict[str, scoring.AnswerValue]] = defaultdict(dict)
+    for assessment_id, key, kind, level in db.session.connection().execute(query):
+        kind = AnswerKind(kind)
+        agreed[assessment_id][key] = level - 1 if kind == AnswerKind.LEVEL else kind.value
+    return agreed
 
 
 def _respondent_counts(assessment_ids: Collection[int]) -> dict[int, int]:
@@ -199,6 +219,7 @@ def city_scores_json(scores: CityScores, round_name: str) -> dict:
                 "stage": area.stage,
                 "completeness": area.completeness,
                 "agreement": area.agreement,
+                "agreed": area.agreed,
             }
             for key, area in result.areas.items()
         },

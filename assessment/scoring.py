@@ -24,6 +24,11 @@ Rule 6  Agreement: each respondent's own area score is rules 2-3 applied to thei
 Rule 7  Cohort statistics over cities: n, min, quartiles (``statistics.quantiles``, inclusive
         method), median, max.
 Rule 8  Progress: the difference of a city's scores between two rounds, only where both exist.
+Rule 9  Agreed answers: for a question with an agreed answer (a level, ``dont_know`` or
+        ``not_applicable``), that answer alone is the city's answer to it: the agreed level's
+        score, unscored but applicable, or not applicable. Agreement (rule 6) still comes from
+        the respondents' own answers. A question diverges when at least two respondents gave a
+        level and their highest and lowest level indices differ by at least ``(n - 1) / 2``.
 
 Level sums are kept as integers, so a city's figures do not depend on the order of respondents.
 """
@@ -31,7 +36,7 @@ Level sums are kept as integers, so a city's figures do not depend on the order 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -114,6 +119,7 @@ class AreaResult:
     applicable: int
     agreement: float | None = None
     question_scores: Mapping[str, float | None] = field(default_factory=dict)
+    agreed: int = 0  # questions of the area with an agreed answer (rule 9)
 
     @property
     def stage(self) -> int | None:
@@ -199,11 +205,15 @@ def area_score(
 
 
 def score_area(
-    area: AreaSpec, tallies: Mapping[str, QuestionTally], agreement: float | None = None
+    area: AreaSpec,
+    tallies: Mapping[str, QuestionTally],
+    agreement: float | None = None,
+    agreed: Collection[str] = (),
 ) -> AreaResult:
     """Rules 2-3 for one area, from the tallies of its questions (missing = nobody answered).
 
-    ``agreement`` (rule 6) is carried into the result as given.
+    ``agreement`` (rule 6) is carried into the result as given; ``agreed`` names the questions
+    whose tallies are agreed answers (rule 9), only counted here.
     """
     empty = QuestionTally()
     question_scores: dict[str, float | None] = {}
@@ -221,7 +231,10 @@ def score_area(
             weighted_sum += score * question.weight
             weight_total += question.weight
     score, completeness = area_score(weighted_sum, weight_total, scored, applicable)
-    return AreaResult(area.key, score, completeness, scored, applicable, agreement, question_scores)
+    in_area = sum(question.key in agreed for question in area.questions)
+    return AreaResult(
+        area.key, score, completeness, scored, applicable, agreement, question_scores, in_area
+    )
 
 
 def tally_answers(
@@ -233,6 +246,35 @@ def tally_answers(
         for key, answer in respondent_answers.items():
             by_question.setdefault(key, []).append(answer)
     return {key: tally(questionnaire.question(key), values) for key, values in by_question.items()}
+
+
+def agreed_tally(spec: QuestionSpec, answer: AnswerValue) -> QuestionTally:
+    """Rule 9: the tally that makes an agreed answer the city's only answer to its question.
+
+    One level answer scores that level; ``dont_know`` is answered but unscored (applicable);
+    ``not_applicable`` is the whole of the answers, so more than half of them.
+    """
+    return tally(spec, [answer])
+
+
+def with_agreed(
+    questionnaire: QuestionnaireSpec,
+    tallies: Mapping[str, QuestionTally],
+    agreed: Mapping[str, AnswerValue],
+) -> dict[str, QuestionTally]:
+    """Rule 9: the respondents' tallies with each agreed question's tally replaced by its own."""
+    overridden = dict(tallies)
+    for key, answer in agreed.items():
+        overridden[key] = agreed_tally(questionnaire.question(key), answer)
+    return overridden
+
+
+def diverges(question: QuestionSpec, level_indices: Iterable[int]) -> bool:
+    """Rule 9: at least two level answers whose highest and lowest index differ by (n - 1) / 2."""
+    indices = list(level_indices)
+    if len(indices) < 2:
+        return False
+    return 2 * (max(indices) - min(indices)) >= question.levels - 1
 
 
 def agreement(own_area_scores: Iterable[float | None]) -> float | None:
@@ -254,10 +296,17 @@ def score_city_from_tallies(
     tallies: Mapping[str, QuestionTally],
     own_area_scores: Mapping[str, Iterable[float | None]],
     respondents: int,
+    agreed: Mapping[str, AnswerValue] | None = None,
 ) -> CityResult:
-    """Rules 3, 4 and 6 from per-question tallies and each respondent's own area scores."""
+    """Rules 3, 4, 6 and 9 from per-question tallies, each respondent's own area scores and the
+    city's agreed answers (question key -> answer)."""
+    agreed = agreed or {}
+    if agreed:
+        tallies = with_agreed(questionnaire, tallies, agreed)
     areas = {
-        area.key: score_area(area, tallies, agreement(own_area_scores.get(area.key, ())))
+        area.key: score_area(
+            area, tallies, agreement(own_area_scores.get(area.key, ())), agreed.keys()
+        )
         for area in questionnaire.areas
     }
     overall = overall_score(questionnaire, {k: a.score for k, a in areas.items()})
@@ -265,9 +314,12 @@ def score_city_from_tallies(
 
 
 def score_city(
-    questionnaire: QuestionnaireSpec, answers: Mapping[str, Mapping[str, AnswerValue]]
+    questionnaire: QuestionnaireSpec,
+    answers: Mapping[str, Mapping[str, AnswerValue]],
+    agreed: Mapping[str, AnswerValue] | None = None,
 ) -> CityResult:
-    """All the rules for one city: ``answers`` maps respondent -> question key -> answer."""
+    """All the rules for one city: ``answers`` maps respondent -> question key -> answer,
+    ``agreed`` question key -> the team's agreed answer (rule 9)."""
     per_respondent = {
         respondent: tally_answers(questionnaire, [own])
         for respondent, own in answers.items()
@@ -281,7 +333,9 @@ def score_city(
         area.key: [score_area(area, own).score for own in per_respondent.values()]
         for area in questionnaire.areas
     }
-    return score_city_from_tallies(questionnaire, tallies, own_area_scores, len(per_respondent))
+    return score_city_from_tallies(
+        questionnaire, tallies, own_area_scores, len(per_respondent), agreed
+    )
 
 
 def cohort_statistics(values: Iterable[float | None]) -> dict[str, float | int | None]:

@@ -1,8 +1,9 @@
 """How long the round dashboard takes for a programme of 1,000 cities, against plain SQL.
 
-Builds a synthetic round (1,000 cities × 8 respondents × the bundled questionnaire) in a
-temporary SQLite file with bulk inserts, then prints the dashboard's server time (median of
-several requests through the test client, logged in as a coordinator), the time of a plain
+Builds a synthetic round (1,000 cities × 8 respondents × the bundled questionnaire, and three
+agreed answers per city, rule 9) in a temporary SQLite file with bulk inserts, then prints the
+dashboard's server time (median of several requests through the test client, logged in as a
+coordinator), the time of a plain
 ``SELECT ... GROUP BY`` over the same answers, and their ratio.
 
     .venv/bin/python bench/dashboard.py [--cities 1000] [--respondents 8] [--requests 7]
@@ -30,6 +31,7 @@ from assessment.admin.operations import import_questionnaire
 from assessment.extensions import db
 from assessment.heap import settle_after_startup
 from assessment.models import (
+    AgreedAnswer,
     Answer,
     AnswerKind,
     Assessment,
@@ -41,6 +43,7 @@ from assessment.models import (
     User,
     utcnow,
 )
+from assessment.names import name_key
 from config import TestConfig
 from questionnaires import BUNDLED_QUESTIONNAIRE, load_questionnaire_file
 
@@ -69,7 +72,13 @@ def build(cities: int, respondents: int, seed: int = 1) -> int:
     db.session.execute(
         insert(City),
         [
-            {"id": n, "name": f"City {n:04d}", "country": countries[n % 8], "active": True}
+            {
+                "id": n,
+                "name": f"City {n:04d}",
+                "name_key": name_key(f"City {n:04d}"),
+                "country": countries[n % 8],
+                "active": True,
+            }
             for n in range(1, cities + 1)
         ],
     )
@@ -86,10 +95,22 @@ def build(cities: int, respondents: int, seed: int = 1) -> int:
             for n in range(1, cities + 1)
         ],
     )
-    users, responses, answers = [], [], []
+    users, responses, answers, agreed = [], [], [], []
     first_user = coordinator.id + 1
     for city in range(1, cities + 1):
         maturity = rng.uniform(1.3, 4.3)
+        for question in rng.sample(questions, 3):  # the team's workshop
+            level = rng.randint(1, question.level_count)
+            agreed.append(
+                {
+                    "assessment_id": city,
+                    "question_id": question.id,
+                    "kind": AnswerKind.LEVEL,
+                    "level": level,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         for member in range(respondents):
             user_id = first_user + (city - 1) * respondents + member
             users.append(
@@ -125,6 +146,7 @@ def build(cities: int, respondents: int, seed: int = 1) -> int:
     db.session.execute(insert(User), users)
     db.session.execute(insert(Response), responses)
     db.session.execute(insert(Answer), answers)
+    db.session.execute(insert(AgreedAnswer), agreed)
     db.session.commit()
     return round_.id
 

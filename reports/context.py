@@ -22,6 +22,7 @@ from assessment.insights import (
     weakest_questions,
 )
 from assessment.models import (
+    AgreedAnswer,
     Answer,
     Area,
     Assessment,
@@ -40,6 +41,7 @@ from assessment.results import (
     round_scores,
 )
 from assessment.scoring import AreaResult, CityResult
+from assessment.survey.agreed import agreed_list
 from questionnaires import localized
 
 from .svg_radar import render_radar
@@ -61,6 +63,7 @@ class AreaSection:
     questions: list[QuestionRow]
     steps: list[QuestionFinding]
     comments: list[tuple[Question, str]] = field(default_factory=list)
+    agreed: list[AgreedAnswer] = field(default_factory=list)  # rule 9, questionnaire order
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,9 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
 
     spreads = question_spreads(own.assessment)
     comments = team_comments(own.assessment)
+    agreed: dict[int, list[AgreedAnswer]] = {}
+    for answer in agreed_list(own.assessment):
+        agreed.setdefault(answer.question.area_id, []).append(answer)
     steps = next_steps(questionnaire, result)
     sections = []
     for area in questionnaire.areas:
@@ -177,6 +183,7 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
                 ],
                 steps=steps[area.key],
                 comments=comments.get(area.id, []),
+                agreed=agreed.get(area.id, []),
             )
         )
 

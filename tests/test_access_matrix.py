@@ -24,6 +24,7 @@ from assessment.lookups import city_named, round_named, user_with_email
 from assessment.main.vendor import PLOTLY_VERSION
 from assessment.models import (
     AccountToken,
+    AgreedAnswer,
     Answer,
     Assessment,
     AuditEvent,
@@ -76,6 +77,7 @@ LEADER_OTHER_MEMBER = {**LEADER_OWN_MEMBER, "leader": 404}
 REOPEN = {"anonymous": LOGIN, "respondent": 403, "leader": 403, "coordinator": OK, "admin": OK}
 INVALID_LINK = dict.fromkeys(ROLES, 410)
 REPORTS = {**PROGRAMME, "leader": 200}
+TEAM_ANSWERS = {**PROGRAMME, "leader": 200}  # members never see each other's answers
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,27 @@ POLICY = {
         ),
         ("POST", lambda w: f"/results/{w.closed_round}/{w.city_a}/reopen", REOPEN),
     ],
+    "survey.team_answers": [
+        ("GET", lambda w: f"/results/{w.closed_round}/{w.city_a}/team/vision", TEAM_ANSWERS),
+        ("GET", lambda w: f"/results/{w.open_round}/{w.city_a}/team/data", TEAM_ANSWERS),
+        (
+            "GET",
+            lambda w: f"/results/{w.closed_round}/{w.city_b}/team/vision",
+            {**TEAM_ANSWERS, "leader": 404},
+        ),
+    ],
+    "survey.record_agreed": [
+        (
+            "POST",
+            lambda w: f"/results/{w.open_round}/{w.city_a}/agreed/vision_strategy",
+            {**LEADER_ONLY, "leader": OK},
+        ),
+        (
+            "POST",
+            lambda w: f"/results/{w.open_round}/{w.city_b}/agreed/vision_strategy",
+            {**LEADER_ONLY, "leader": 404},
+        ),
+    ],
     "audit.events": [("GET", lambda w: "/audit", PROGRAMME)],
     "compare.index": [("GET", lambda w: "/compare/", PROGRAMME)],
     "compare.dashboard": [("GET", lambda w: f"/compare/rounds/{w.open_round}", PROGRAMME)],
@@ -273,7 +296,7 @@ def state() -> tuple:
     return (
         tuple(
             db.session.scalar(select(func.count()).select_from(m))
-            for m in (Answer, User, City, Round, AuditEvent)
+            for m in (Answer, AgreedAnswer, User, City, Round, AuditEvent)
         ),
         tuple(db.session.scalars(select(Assessment.status).order_by(Assessment.id))),
         tuple(db.session.scalars(select(User.active).order_by(User.id))),

@@ -18,11 +18,14 @@ from assessment.scoring import (
     QuestionTally,
     cohort_statistics,
     difference,
+    diverges,
     progress,
     question_score,
     score_city,
+    score_city_from_tallies,
     stage,
     tally,
+    tally_answers,
 )
 
 Q = QuestionSpec
@@ -180,6 +183,88 @@ def test_rule8_progress_only_where_both_exist():
     assert difference(None, 3.0) is None and difference(1.0, 3.0) == 2.0
 
 
+# rule 9 -----------------------------------------------------------------------------------------
+def test_rule9_agreed_level_is_the_city_question_score():
+    answers = {"Иван": {"p1": 0, "p2": 4, "p3": 2}, "Ελένη": {"p1": 4, "p2": 0, "p3": 0}}
+    plain = score_city(SPEC, answers).areas["plan"]
+    agreed = score_city(SPEC, answers, {"p1": 3}).areas["plan"]
+    assert plain.question_scores["p1"] == 50.0
+    assert agreed.question_scores["p1"] == 75.0  # level index 3 of 5, whatever anyone said
+    assert agreed.score == pytest.approx((75 * 1 + 50 * 3 + 50 * 1) / 5)
+    assert (plain.agreed, agreed.agreed) == (0, 1)
+
+
+def test_rule9_agreed_dont_know_leaves_the_question_unscored_but_applicable():
+    answers = {"Иван": {"p1": 4, "p2": 4, "p3": 2}}
+    area = score_city(SPEC, answers, {"p1": DONT_KNOW, "p2": DONT_KNOW}).areas["plan"]
+    assert area.question_scores["p1"] is None
+    assert (area.scored, area.applicable) == (1, 3)
+    assert area.score is None  # 1 of 3 scored: insufficient data
+
+
+def test_rule9_agreed_not_applicable_removes_the_question_whatever_the_team_said():
+    answers = {"Иван": {"p1": 4, "p2": 4, "p3": 0}, "Ελένη": {"p1": 4, "p2": 4, "p3": 0}}
+    area = score_city(SPEC, answers, {"p3": NOT_APPLICABLE}).areas["plan"]
+    assert (area.scored, area.applicable, area.score) == (2, 2, 100.0)
+
+
+def test_rule9_agreed_level_makes_a_question_the_team_called_not_applicable_applicable():
+    answers = {"Иван": {"p1": 4, "p2": 4, "p3": NOT_APPLICABLE}, "Ελένη": {"p3": NOT_APPLICABLE}}
+    area = score_city(SPEC, answers, {"p3": 1}).areas["plan"]
+    assert (area.scored, area.applicable) == (3, 3)
+    assert area.question_scores["p3"] == 50.0
+
+
+def test_rule9_agreed_answers_are_checked_against_the_question():
+    with pytest.raises(ValueError, match="not allow"):
+        score_city(SPEC, {}, {"p1": NOT_APPLICABLE})
+    with pytest.raises(ValueError, match="outside"):
+        score_city(SPEC, {}, {"p1": 5})
+
+
+def test_rule9_agreement_still_comes_from_the_respondents_own_answers():
+    answers = {"Иван": {"p1": 0, "p2": 0, "p3": 0}, "Ελένη": {"p1": 4, "p2": 4, "p3": 2}}
+    area = score_city(SPEC, answers, {"p1": 2, "p2": 2, "p3": 1}).areas["plan"]
+    assert area.score == 50.0
+    assert area.agreement == pytest.approx(50.0)
+
+
+def test_rule9_only_agreed_questions_change_and_agreement_alone_can_score_an_area():
+    result = score_city(SPEC, {}, {"d1": 1, "d2": 3})
+    assert result.respondents == 0
+    assert result.areas["data"].score == 100.0
+    assert result.areas["data"].completeness == pytest.approx(2 / 3)
+    assert result.areas["plan"].score is None and result.areas["plan"].agreed == 0
+
+
+def test_rule9_agreed_answers_override_sql_style_tallies_too():
+    answers = {"Иван": {"p1": 0, "p2": 1}, "Ελένη": {"p1": 4, "p2": 3}}
+    tallies = tally_answers(SPEC, answers.values())
+    own = {a.key: [] for a in SPEC.areas}
+    fed = score_city_from_tallies(SPEC, tallies, own, 2, {"p1": 1}).areas["plan"]
+    direct = score_city(SPEC, answers, {"p1": 1}).areas["plan"]
+    assert fed.question_scores == direct.question_scores == {"p1": 25.0, "p2": 50.0, "p3": None}
+    assert (fed.score, fed.completeness, fed.agreed) == (direct.score, direct.completeness, 1)
+
+
+@pytest.mark.parametrize(
+    ("levels", "indices", "expected"),
+    [
+        (5, [0, 2], True),  # 2 >= (5 - 1) / 2
+        (5, [0, 1, 1], False),
+        (5, [4], False),  # one respondent cannot diverge
+        (5, [], False),
+        (6, [1, 3], False),  # 2 < 2.5
+        (6, [1, 4], True),
+        (2, [0, 1], True),  # 1 >= 0.5
+        (2, [1, 1], False),
+        (3, [0, 1], True),
+    ],
+)
+def test_rule9_diverges(levels, indices, expected):
+    assert diverges(Q("q", levels), indices) is expected
+
+
 # properties -------------------------------------------------------------------------------------
 def answer_for(question: QuestionSpec):
     choices = [st.integers(0, question.levels - 1), st.just(DONT_KNOW)]
@@ -271,3 +356,49 @@ def test_agreement_matches_statistics_pstdev():
     result = score_city(SPEC, answers)
     own = [score_city(SPEC, {r: a}).areas["data"].score for r, a in answers.items()]
     assert math.isclose(result.areas["data"].agreement, statistics.pstdev(own))
+
+
+@settings(max_examples=300, deadline=None)
+@given(teams)
+def test_no_agreed_answers_scores_exactly_as_before(team):
+    assert score_city(SPEC, team, {}) == score_city(SPEC, team)
+    assert score_city(SPEC, team, None) == score_city(SPEC, team)
+
+
+def unanimous(team) -> dict:
+    """Per question, the one level everyone who answered it chose, when all chose the same."""
+    chosen: dict[str, set] = {}
+    for own in team.values():
+        for key, value in own.items():
+            chosen.setdefault(key, set()).add(value)
+    return {
+        key: values.pop()
+        for key, values in chosen.items()
+        if len(values) == 1 and isinstance(next(iter(values)), int)
+    }
+
+
+same_level_teams = st.builds(
+    lambda levels, members: {m: dict(levels) for m in members},
+    st.fixed_dictionaries({}, optional={q.key: st.integers(0, q.levels - 1) for q in QUESTIONS}),
+    st.lists(st.text("abcdefgh", min_size=1, max_size=3), min_size=1, max_size=6, unique=True),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(same_level_teams, teams))
+def test_agreeing_on_the_level_everyone_chose_changes_nothing(team):
+    agreed = unanimous(team)
+    plain = score_city(SPEC, team)
+    with_agreed = score_city(SPEC, team, agreed)
+    assert with_agreed.overall == plain.overall
+    for key, area in plain.areas.items():
+        other = with_agreed.areas[key]
+        assert (other.score, other.completeness, other.agreement) == (
+            area.score,
+            area.completeness,
+            area.agreement,
+        )
+        assert other.question_scores == area.question_scores
+        questions = next(a for a in SPEC.areas if a.key == key).questions
+        assert other.agreed == sum(q.key in agreed for q in questions)

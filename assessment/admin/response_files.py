@@ -48,6 +48,22 @@ class ResponseRow:
 
 def read_response_file(data: bytes, filename: str) -> list[ResponseRow]:
     """Rows of a CSV or XLSX file; raises DmatError listing every malformed line."""
+    return [
+        ResponseRow(
+            line,
+            *(field.strip() for field in fields[:4]),
+            fields[4].strip() if len(fields) > 4 and fields[4].strip() else None,
+        )
+        for line, fields in read_table(data, filename, COLUMNS, OPTIONAL_COLUMNS)
+    ]
+
+
+def read_table(
+    data: bytes, filename: str, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> list[tuple[int, list[str]]]:
+    """``(line, fields)`` of each non-blank row of a CSV or XLSX file with the header
+    ``columns[,optional]``; raises DmatError listing every malformed line. Other imports
+    (agreed answers) read their files with it too."""
     if len(data) > MAX_FILE_BYTES:
         raise DmatError(f"{filename}: the file has {len(data)} bytes; at most {MAX_FILE_BYTES}")
     if not data.strip():
@@ -56,7 +72,7 @@ def read_response_file(data: bytes, filename: str) -> list[ResponseRow]:
         records = _xlsx_records(data, filename)
     else:
         records = _csv_records(data, filename)
-    return _rows(records, filename)
+    return _rows(records, filename, columns, optional)
 
 
 def _csv_records(data: bytes, filename: str):
@@ -112,19 +128,21 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _rows(records, filename: str) -> list[ResponseRow]:
+def _rows(
+    records, filename: str, columns: tuple[str, ...], optional: tuple[str, ...]
+) -> list[tuple[int, list[str]]]:
     records = iter(records)
     header_line, header = next(records, (1, []))
     names = [name.strip().lower() for name in header]
     while names and not names[-1]:
         names.pop()
-    if names not in (list(COLUMNS), list(COLUMNS + OPTIONAL_COLUMNS)):
+    if names not in (list(columns), list(columns + optional)):
         raise DmatError(
             f"{filename}:{header_line}: the header must be "
-            f"{','.join(COLUMNS)}[,{','.join(OPTIONAL_COLUMNS)}], not {','.join(names) or 'empty'}"
+            f"{','.join(columns)}[,{','.join(optional)}], not {','.join(names) or 'empty'}"
         )
     width = len(names)
-    rows: list[ResponseRow] = []
+    rows: list[tuple[int, list[str]]] = []
     problems: list[str] = []
     for line, record in records:
         while len(record) > width and not record[-1].strip():
@@ -133,7 +151,7 @@ def _rows(records, filename: str) -> list[ResponseRow]:
             continue  # blank lines are allowed
         if len(rows) >= MAX_ROWS:
             raise DmatError(f"{filename}:{line}: more than {MAX_ROWS} rows")
-        if len(record) < len(COLUMNS) or len(record) > width:
+        if len(record) < len(columns) or len(record) > width:
             problems.append(
                 f"{filename}:{line}: expected {width} fields "
                 f"({','.join(names)}), found {len(record)}"
@@ -144,9 +162,7 @@ def _rows(records, filename: str) -> list[ResponseRow]:
                 f"{filename}:{line}: a field is longer than {MAX_FIELD_CHARS} characters"
             )
             continue
-        city, respondent, question, answer = (field.strip() for field in record[:4])
-        comment = record[4].strip() if len(record) > 4 and record[4].strip() else None
-        rows.append(ResponseRow(line, city, respondent, question, answer, comment))
+        rows.append((line, record))
     if problems:
         raise DmatError(f"{filename}: {len(problems)} malformed line(s)", problems)
     return rows

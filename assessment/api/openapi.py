@@ -111,13 +111,18 @@ SCHEMAS = {
     },
     "AreaScore": {
         "type": "object",
-        "required": ["score", "stage", "completeness", "agreement"],
+        "required": ["score", "stage", "completeness", "agreement", "agreed"],
         "additionalProperties": False,
         "properties": {
             "score": {**NUMBER_OR_NULL, "minimum": 0, "maximum": 100},
             "stage": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True},
             "completeness": {"type": "number", "minimum": 0, "maximum": 1},
             "agreement": {**NUMBER_OR_NULL, "minimum": 0},
+            "agreed": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Questions of the area with an agreed answer (rule 9).",
+            },
         },
     },
     "CityScores": {

@@ -22,7 +22,7 @@ from ..insights import next_steps, weakest_questions
 from ..models import City
 from ..results import COHORT_MINIMUM, city_cohort, round_scores
 from ..web import round_or_404
-from . import bp, operations
+from . import agreed, bp, operations
 
 
 @bp.get("/results/<int:round_id>/<int:city_id>")
@@ -65,6 +65,7 @@ def results(round_id: int, city_id: int):
         cohort_minimum=COHORT_MINIMUM,
         weakest=weakest_questions(questionnaire, scores.result, count=5),
         steps=next_steps(questionnaire, scores.result),
+        agreed=agreed.agreed_list(scores.assessment),
         fallback=fallback,
         programme=programme,
     )

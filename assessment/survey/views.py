@@ -23,7 +23,7 @@ from ..errors import DmatError
 from ..extensions import db
 from ..models import Area, Role, Round
 from ..web import round_or_404
-from . import autosave, bp, operations
+from . import agreed, autosave, bp, operations
 from .operations import UNCHANGED, AnswerRefused
 from .progress import own_answers, response_progress, rounds_for_city, team_progress
 
@@ -226,7 +226,9 @@ def review(round_id: int):
 def team(round_id: int):
     state = survey_state(round_or_404(round_id))
     members = team_progress(state["round"], current_user.city_id, state["assessment"])
-    return render_template("survey/team.html", members=members, **state)
+    assessment = state["assessment"]
+    diverging = agreed.diverging_without_agreed(assessment) if assessment else 0
+    return render_template("survey/team.html", members=members, diverging=diverging, **state)
 
 
 @bp.post("/survey/<int:round_id>/submit")

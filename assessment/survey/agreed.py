@@ -1,0 +1,412 @@
+"""Agreed answers (DESIGN.md rule 9): the team's one answer to a question, with a rationale.
+
+The writes (record or change, remove, import) check everything first and raise DmatError before
+changing anything; they flush, and the request (or the command) commits once. An agreed answer
+is read with the survey's own answer parser, so a level, "don't know" and "not applicable" mean
+the same here as in the survey and in response files. Scoring reads agreed answers through
+``results.agreed_answers``; this module only stores them and gathers what the team said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from .. import scoring
+from ..errors import DmatError
+from ..extensions import db
+from ..models import (
+    AgreedAnswer,
+    Answer,
+    AnswerKind,
+    Area,
+    Assessment,
+    City,
+    Question,
+    Response,
+    Round,
+    User,
+    utcnow,
+)
+from ..names import name_key
+from . import operations as survey
+
+MAX_RATIONALE_CHARS = 4000
+
+
+class AgreedRefused(DmatError):
+    """An agreed answer that cannot be stored; ``code`` names the problem for scripts."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def parse_agreed(question: Question, raw: object) -> survey.Choice | None:
+    """An agreed answer as posted or imported: ``1..n``, ``dont_know``, ``not_applicable``.
+
+    The one place agreed answers are parsed: the survey's parser, so that every way in reads an
+    answer alike. None means no answer was given.
+    """
+    try:
+        return survey.parse_choice(question, raw)
+    except survey.AnswerRefused as error:
+        raise AgreedRefused(error.code, error.message) from None
+
+
+def parse_rationale(raw: object) -> str | None:
+    """The rationale to store: stripped text, or None for none."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise AgreedRefused("bad_rationale", _("The rationale must be text."))
+    rationale = raw.strip()
+    if len(rationale) > MAX_RATIONALE_CHARS:
+        raise AgreedRefused(
+            "rationale_too_long",
+            _(
+                "The rationale has %(n)d characters; at most %(max)d.",
+                n=len(rationale),
+                max=MAX_RATIONALE_CHARS,
+            ),
+        )
+    return rationale or None
+
+
+def check_changeable(assessment: Assessment) -> None:
+    """Agreed answers change only while the round is open and the assessment not submitted."""
+    if not assessment.round.is_open:
+        raise AgreedRefused(
+            "round_closed",
+            _(
+                "The round “%(name)s” is closed; agreed answers can no longer change.",
+                name=assessment.round.name,
+            ),
+        )
+    if assessment.is_submitted:
+        raise AgreedRefused(
+            "submitted",
+            _(
+                "The assessment of %(city)s has been submitted; agreed answers can no longer "
+                "change.",
+                city=assessment.city.name,
+            ),
+        )
+
+
+def _check_question(assessment: Assessment, question: Question) -> None:
+    if question.questionnaire_id != assessment.round.questionnaire_id:
+        raise AgreedRefused(
+            "other_questionnaire",
+            _("Question %(key)s is not part of this round's questionnaire.", key=question.key),
+        )
+
+
+def agreed_answer(assessment: Assessment, question: Question) -> AgreedAnswer | None:
+    return db.session.scalar(
+        select(AgreedAnswer).where(
+            AgreedAnswer.assessment_id == assessment.id, AgreedAnswer.question_id == question.id
+        )
+    )
+
+
+def record_agreed(
+    assessment: Assessment,
+    question: Question,
+    raw_answer: object,
+    raw_rationale: object = None,
+    actor: User | None = None,
+) -> AgreedAnswer:
+    """Record the team's agreed answer to ``question``, or change the one recorded."""
+    check_changeable(assessment)
+    _check_question(assessment, question)
+    choice = parse_agreed(question, raw_answer)
+    if choice is None:
+        raise AgreedRefused("no_answer", _("Choose the agreed answer to record."))
+    rationale = parse_rationale(raw_rationale)
+    found = agreed_answer(assessment, question)
+    return _store(found, assessment.id, question, choice, rationale, actor)
+
+
+def _store(
+    found: AgreedAnswer | None,
+    assessment_id: int,
+    question: Question,
+    choice: survey.Choice,
+    rationale: str | None,
+    actor: User | None,
+) -> AgreedAnswer:
+    """Write one agreed answer: ``found`` is the stored one to change, None to add one."""
+    actor_id = actor.id if actor is not None else None
+    if found is None:
+        found = AgreedAnswer(
+            assessment_id=assessment_id, question_id=question.id, created_by_id=actor_id
+        )
+        db.session.add(found)
+    found.kind = choice.kind
+    found.level = choice.level
+    found.rationale = rationale
+    found.updated_by_id = actor_id
+    found.updated_at = utcnow()
+    db.session.flush()
+    return found
+
+
+def remove_agreed(assessment: Assessment, question: Question) -> bool:
+    """Remove the agreed answer to ``question``; False when there was none."""
+    check_changeable(assessment)
+    _check_question(assessment, question)
+    found = agreed_answer(assessment, question)
+    if found is None:
+        return False
+    db.session.delete(found)
+    db.session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class AgreedRow:
+    """One line of an agreed-answers file (``city,question,answer,rationale``)."""
+
+    line: int
+    city: str
+    question: str
+    answer: str
+    rationale: str | None
+
+
+AGREED_COLUMNS = ("city", "question", "answer")
+AGREED_OPTIONAL_COLUMNS = ("rationale",)
+
+
+def read_agreed_file(data: bytes, filename: str) -> list[AgreedRow]:
+    """The rows of a CSV or XLSX file ``city,question,answer[,rationale]``, read as response
+    files are; raises DmatError listing every malformed line."""
+    from ..admin.response_files import read_table
+
+    return [
+        AgreedRow(
+            line,
+            *(field.strip() for field in fields[:3]),
+            fields[3].strip() if len(fields) > 3 and fields[3].strip() else None,
+        )
+        for line, fields in read_table(data, filename, AGREED_COLUMNS, AGREED_OPTIONAL_COLUMNS)
+    ]
+
+
+@dataclass(frozen=True)
+class AgreedImportSummary:
+    rows: int
+    created: int
+    changed: int
+    cities: int
+
+
+def import_agreed(round_: Round, rows: Sequence[AgreedRow], filename: str) -> AgreedImportSummary:
+    """Store the agreed answers of a file; every row is checked before anything is written.
+
+    A city needs an assessment in the round (its team has answered, or answers were imported)
+    that is not submitted; an agreed answer already recorded for the question is replaced.
+    """
+    if not rows:
+        raise DmatError(f"{filename}: no agreed answers to import")
+    questions = {q.key: q for area in round_.questionnaire.areas for q in area.questions}
+    cities = {c.name_key: c for c in db.session.scalars(select(City))}
+    assessments = {
+        a.city_id: a
+        for a in db.session.scalars(select(Assessment).where(Assessment.round_id == round_.id))
+    }
+    problems: list[str] = []
+    parsed: list[tuple[Assessment, Question, survey.Choice, str | None]] = []
+    seen: dict[tuple[int, str], int] = {}
+    if not round_.is_open:
+        raise DmatError(f"{filename}: the round '{round_.name}' is closed; nothing was imported")
+    for row in rows:
+        where = f"{filename}:{row.line}"
+        city = cities.get(name_key(row.city))
+        question = questions.get(row.question)
+        assessment = assessments.get(city.id) if city is not None else None
+        if city is None:
+            problems.append(f"{where}: unknown city '{row.city}' (add it with dmat city add)")
+        elif assessment is None:
+            problems.append(
+                f"{where}: {city.name} has no assessment in '{round_.name}' "
+                "(nobody has answered yet)"
+            )
+        elif assessment.is_submitted:
+            problems.append(
+                f"{where}: the assessment of {city.name} in '{round_.name}' is submitted; "
+                "reopen it before importing"
+            )
+        if question is None:
+            problems.append(
+                f"{where}: question '{row.question}' is not in {round_.questionnaire.label}"
+            )
+            continue
+        try:
+            choice = parse_agreed(question, row.answer)
+            rationale = parse_rationale(row.rationale)
+        except AgreedRefused as error:
+            problems.append(f"{where}: {error.message}")
+            continue
+        if choice is None:
+            problems.append(f"{where}: no answer to {question.key}")
+            continue
+        if city is None or assessment is None:
+            continue
+        first = seen.setdefault((city.id, question.key), row.line)
+        if first != row.line:
+            problems.append(
+                f"{where}: a second agreed answer of {city.name} to {question.key} "
+                f"(first on line {first})"
+            )
+            continue
+        parsed.append((assessment, question, choice, rationale))
+    if problems:
+        raise DmatError(f"{filename}: {len(problems)} problem(s); nothing was imported", problems)
+    existing = {
+        (a.assessment_id, a.question_id): a
+        for a in db.session.scalars(
+            select(AgreedAnswer).where(AgreedAnswer.assessment_id.in_({a.id for a, *_ in parsed}))
+        )
+    }
+    created = 0
+    for assessment, question, choice, rationale in parsed:
+        found = existing.get((assessment.id, question.id))
+        created += found is None
+        _store(found, assessment.id, question, choice, rationale, None)
+    return AgreedImportSummary(
+        rows=len(parsed),
+        created=created,
+        changed=len(parsed) - created,
+        cities=len({assessment.city_id for assessment, *_ in parsed}),
+    )
+
+
+# the team's answers side by side ------------------------------------------------------------------
+@dataclass(frozen=True)
+class QuestionSide:
+    """What a team said to one question, without names: counts per answer and the comments."""
+
+    question: Question
+    level_counts: tuple[int, ...]  # how many chose each level, lowest first
+    dont_know: int
+    not_applicable: int
+    comments: tuple[str, ...]
+    diverges: bool
+    agreed: AgreedAnswer | None
+
+    @property
+    def answered(self) -> int:
+        return sum(self.level_counts) + self.dont_know + self.not_applicable
+
+
+def area_named(round_: Round, key: str) -> Area | None:
+    return next((area for area in round_.questionnaire.areas if area.key == key), None)
+
+
+def question_named(round_: Round, key: str) -> Question | None:
+    return next(
+        (q for area in round_.questionnaire.areas for q in area.questions if q.key == key), None
+    )
+
+
+def side_by_side(assessment: Assessment, area: Area) -> list[QuestionSide]:
+    """Each question of ``area`` with how the team answered it, diverging questions (rule 9)
+    first, then in questionnaire order. One read of the area's answers and one of its agreed
+    answers; comments come sorted, so their order says nothing about who wrote them."""
+    question_ids = [question.id for question in area.questions]
+    rows = db.session.execute(
+        select(Answer.question_id, Answer.kind, Answer.level, Answer.comment)
+        .join(Response, Answer.response_id == Response.id)
+        .where(Response.assessment_id == assessment.id, Answer.question_id.in_(question_ids))
+    ).all()
+    agreed = {
+        a.question_id: a
+        for a in db.session.scalars(
+            select(AgreedAnswer).where(
+                AgreedAnswer.assessment_id == assessment.id,
+                AgreedAnswer.question_id.in_(question_ids),
+            )
+        )
+    }
+    by_question: dict[int, list] = {question_id: [] for question_id in question_ids}
+    for row in rows:
+        by_question[row.question_id].append(row)
+    sides = []
+    for question in area.questions:
+        counts = [0] * question.level_count
+        dont_know = not_applicable = 0
+        comments = []
+        for _id, kind, level, comment in by_question[question.id]:
+            if kind == AnswerKind.LEVEL:
+                counts[level - 1] += 1
+            elif kind == AnswerKind.DONT_KNOW:
+                dont_know += 1
+            else:
+                not_applicable += 1
+            if comment:
+                comments.append(comment)
+        indices = [i for i, n in enumerate(counts) for _ in range(n)]
+        spec = scoring.QuestionSpec(question.key, question.level_count)
+        sides.append(
+            QuestionSide(
+                question,
+                tuple(counts),
+                dont_know,
+                not_applicable,
+                tuple(sorted(comments)),
+                scoring.diverges(spec, indices),
+                agreed.get(question.id),
+            )
+        )
+    return sorted(sides, key=lambda side: not side.diverges)  # stable: questionnaire order kept
+
+
+def agreed_list(assessment: Assessment) -> list[AgreedAnswer]:
+    """The assessment's agreed answers in questionnaire order, each with its question loaded."""
+    return list(
+        db.session.scalars(
+            select(AgreedAnswer)
+            .join(Question, AgreedAnswer.question_id == Question.id)
+            .join(Area, Question.area_id == Area.id)
+            .where(AgreedAnswer.assessment_id == assessment.id)
+            .options(joinedload(AgreedAnswer.question).joinedload(Question.area))
+            .order_by(Area.position, Question.position)
+        )
+    )
+
+
+def diverging_without_agreed(assessment: Assessment) -> int:
+    """How many questions diverge (rule 9) and have no agreed answer yet: one GROUP BY."""
+    agreed_questions = select(AgreedAnswer.question_id).where(
+        AgreedAnswer.assessment_id == assessment.id
+    )
+    query = (
+        select(
+            Question.key,
+            Question.level_count,
+            func.min(Answer.level),
+            func.max(Answer.level),
+            func.count(Answer.level),
+        )
+        .select_from(Answer)
+        .join(Response, Answer.response_id == Response.id)
+        .join(Question, Answer.question_id == Question.id)
+        .where(
+            Response.assessment_id == assessment.id,
+            Answer.kind == AnswerKind.LEVEL,
+            Answer.question_id.not_in(agreed_questions),
+        )
+        .group_by(Question.key, Question.level_count)
+    )
+    return sum(
+        # with at least two level answers, the lowest and highest are all rule 9 looks at
+        scoring.diverges(scoring.QuestionSpec(key, levels), [low - 1, high - 1])
+        for key, levels, low, high, n in db.session.execute(query)
+        if n >= 2
+    )
