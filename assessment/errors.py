@@ -30,3 +30,11 @@ def listed_problems(problems: list[str], limit: int = LISTED_PROBLEMS) -> tuple[
     number of bad lines gives an answer of a readable size.
     """
     return problems[:limit], max(0, len(problems) - limit)
+
+
+class FileRefused(DmatError):
+    """A file of which nothing was stored, because of the problems it lists (one per line)."""
+
+    def __init__(self, filename: str, problems: list[str]) -> None:
+        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        super().__init__(f"{filename}: {count}; nothing was imported", problems)

@@ -306,7 +306,7 @@ def test_import_checks_every_row_first_and_stores_nothing_when_one_is_wrong(team
         (8, "no answer to vision_targets"),
     ):
         assert f"{file}:{line}: {words}" in result.output, result.output
-    assert "6 problem(s); nothing was imported" in result.output
+    assert "6 problems; nothing was imported" in result.output
     assert agreed_count() == 0
 
 

@@ -151,7 +151,7 @@ def test_responses_import_reports_every_bad_row_and_stores_nothing(programme, dm
         "bad.csv:7: respondent 'not-an-email' is not an e-mail address",
         "bad.csv:8: a second answer of a@aarhus.example to a_plan (first on line 2)",
         "bad.csv:9: a@aarhus.example belongs to another city than Bergen",
-        "7 problem(s); nothing was imported",
+        "7 problems; nothing was imported",
     )
     assert counts() == before
 

@@ -55,6 +55,7 @@ RESPONDENTS = (
 #: The commands of this project in the ``dmat`` group (Flask's and the extensions' are theirs),
 #: each checked below. A new command fails ``test_every_command_is_run_here`` until it is.
 COMMANDS = {
+    "agreed import",
     "backup",
     "city add",
     "demo",
@@ -354,7 +355,7 @@ def test_bad_responses_file_is_one_line_per_problem_and_stores_nothing(console):
     assert len(lines) == 3, done.stderr
     assert lines[0].startswith(f"{file}:3: unknown city 'Атлантида'")
     assert lines[1].startswith(f"{file}:4: answer '9' to vision_strategy must be a level 1..5")
-    assert lines[2] == f"Error: {file}: 2 problem(s); nothing was imported"
+    assert lines[2] == f"Error: {file}: 2 problems; nothing was imported"
     assert scores_of(console, "--city", "софия")[0]["overall"] == 75.0  # line 2 not stored
 
 
@@ -457,3 +458,31 @@ def test_run_serves_the_app(console):
         server.terminate()
         _, errors = server.communicate(timeout=30)
     assert "Traceback" not in errors
+
+
+def test_agreed_import_names_cities_in_any_case(console):
+    area = bundled_definition().areas[0]
+    question = area.questions[0]
+    bad = console.file(
+        "agreed-bad.csv",
+        f"city,question,answer,rationale\nθεσσαλονίκη,{question.key},9,πολύ\n",
+    )
+    done = console.run("agreed", "import", "--round", ROUND, bad)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"{bad}:2: “9” is not a level of question {question.key}: choose a level from 1 to 5,"
+        " “don't know”.",
+        f"Error: {bad}: 1 problem; nothing was imported",
+    ]
+    (before,) = scores_of(console, "--city", "Θεσσαλονίκη")
+    assert all(area["agreed"] == 0 for area in before["areas"].values())
+    good = console.file(
+        "agreed.csv",
+        f"city,question,answer,rationale\nθεσσαλονίκη,{question.key},3,«συμφωνήσαμε»\n",
+    )
+    assert console.ok("agreed", "import", "--round", ROUND, good) == (
+        f"Imported 1 agreed answer for 1 city into '{ROUND}': 1 new, 0 replaced.\n"
+    )
+    (after,) = scores_of(console, "--city", "ΘΕΣΣΑΛΟΝΊΚΗ")
+    agreed = {key: area["agreed"] for key, area in after["areas"].items()}
+    assert sum(agreed.values()) == 1 and agreed[area.key] == 1

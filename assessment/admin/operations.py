@@ -17,7 +17,7 @@ from questionnaires import QuestionnaireDefinition
 from questionnaires.loader import MAX_VERSION
 
 from ..audit.operations import record
-from ..errors import DmatError
+from ..errors import DmatError, FileRefused
 from ..extensions import db
 from ..lookups import city_with_name, normalize_email, questionnaire_labelled, user_with_email
 from ..models import (
@@ -272,7 +272,7 @@ def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) 
                     )
                 parsed.append((row, city, email, question, kind, level))
     if problems:
-        raise DmatError(f"{filename}: {len(problems)} problem(s); nothing was imported", problems)
+        raise FileRefused(filename, problems)
     summary = _store_answers(round_, parsed, users, new_respondents, assessments)
     record(
         "responses_imported",

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import scoring
-from ..errors import DmatError
+from ..errors import DmatError, FileRefused
 from ..extensions import db
 from ..models import (
     AgreedAnswer,
@@ -267,7 +267,7 @@ def import_agreed(round_: Round, rows: Sequence[AgreedRow], filename: str) -> Ag
             continue
         parsed.append((assessment, question, choice, rationale))
     if problems:
-        raise DmatError(f"{filename}: {len(problems)} problem(s); nothing was imported", problems)
+        raise FileRefused(filename, problems)
     existing = {
         (a.assessment_id, a.question_id): a
         for a in db.session.scalars(
