@@ -88,8 +88,9 @@ def test_autosave_stores_each_answer_and_reports_progress(client, sofia):
 
 
 def test_autosave_reads_little_and_the_same_however_many_answers(client, sofia):
-    """The survey's hot path: one lookup (the user, round, assessment, response, questions
-    answered so far) and one upsert, whether the respondent has answered one question or all."""
+    """The survey's hot path: Flask-Login's load of the signed-in user, then one lookup (the
+    round, assessment, response, questions answered so far) and one upsert, whether the
+    respondent has answered one question or all."""
     round_, q = sofia["round"], questions(sofia["round"])
     token = start(client, "member@sofia.example", round_)
     autosave(client, round_.id, token, q["vision_strategy"].id, "3")  # creates the response
@@ -97,13 +98,18 @@ def test_autosave_reads_little_and_the_same_however_many_answers(client, sofia):
     def statements_of_one_save(question, answer) -> list[str]:
         with statements_sent(db.engine) as seen:
             assert autosave(client, round_.id, token, question.id, answer).status_code == 200
-        return seen
+        # SQLite: SQLAlchemy setting an autocommitted connection back to the default isolation
+        # level as it returns to the pool, in the process (PostgreSQL: a driver attribute)
+        return [s for s in seen if s != "PRAGMA read_uncommitted = 0"]
 
     early = statements_of_one_save(q["vision_strategy"], "4")
     for number, question in enumerate(q.values()):
         autosave(client, round_.id, token, question.id, str(1 + number % 5))
     late = statements_of_one_save(q["data_quality"], "2")
-    assert len(early) == len(late) == 2, late
+    assert len(early) == len(late) == 3, late
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's trace shows no statement texts
+        assert [s.split()[0] for s in late] == ["SELECT", "SELECT", "INSERT"], late
+        assert "FROM user_account" in late[0] and "FROM assessment_round" in late[1]
     assert stored_answers(sofia["member"], round_)["data_quality"] == ("level", 2, None)
 
 
