@@ -10,6 +10,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
 
 from ..errors import DmatError
 
@@ -72,10 +73,17 @@ def _xlsx_records(data: bytes, filename: str):
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise DmatError(f"{filename}: not a readable XLSX workbook ({error})") from None
+    number = 0
     try:
         sheet = workbook.worksheets[0]
         for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
             yield number, ["" if value is None else _cell_text(value) for value in values]
+    except (ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        # the sheet is read as it is iterated: a character XML forbids (a NUL, a lone
+        # surrogate) or broken XML shows only when the parser reaches the row
+        raise DmatError(
+            f"{filename}:{number + 1}: not a readable XLSX workbook ({error})"
+        ) from None
     finally:
         workbook.close()
 
