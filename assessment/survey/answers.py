@@ -226,7 +226,7 @@ def _upsert_answer(dialect_name: str, with_comment: bool, round_open: bool) -> E
     return statement.on_conflict_do_update(
         index_elements=[Answer.response_id, Answer.question_id],
         set_={name: statement.excluded[name] for name in updated},
-    )
+    ).execution_options(preserve_rowcount=True)  # SQLAlchemy keeps an INSERT's rowcount
 
 
 def write_answers(
@@ -259,8 +259,8 @@ def write_answers(
         )
     changed = 0
     for statement, parameters in batches.items():
-        result = connection.execute(
-            statement, parameters[0] if len(parameters) == 1 else parameters
-        )
-        changed += result.rowcount
+        if len(parameters) == 1 or not connection.dialect.supports_sane_multi_rowcount:
+            changed += sum(connection.execute(statement, one).rowcount for one in parameters)
+        else:  # sqlite3 and psycopg sum the rows an executemany changed
+            changed += connection.execute(statement, parameters).rowcount
     return changed
