@@ -9,10 +9,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from .http import RememberingCSRFProtect
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -31,7 +30,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
-csrf = RememberingCSRFProtect()
+csrf = CSRFProtect()
 babel = Babel()
 # limits are declared on the views that need them (logins, links); nothing is limited by default
 limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=True)

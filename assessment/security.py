@@ -44,46 +44,76 @@ SECURITY_HEADERS = (
 )
 
 
-def _nul_field(value: object, name: str) -> str | None:
-    """The name of the first field holding a NUL character, in a form value or JSON body."""
+def unstorable(text: str) -> str | None:
+    """What makes ``text`` impossible to store as text: ``"nul"`` for a NUL character (which
+    PostgreSQL cannot hold), ``"surrogate"`` for a lone UTF-16 surrogate (which is not a
+    character: no database driver can encode it), or None."""
+    if "\x00" in text:
+        return "nul"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "surrogate"
+    return None
+
+
+def _unstorable_field(value: object, name: str) -> tuple[str, str] | None:
+    """The first field holding text that cannot be stored, in a form value or JSON body, and
+    what is wrong with it."""
     if isinstance(value, str):
-        return name if "\x00" in value else None
+        problem = unstorable(value)
+        return (name, problem) if problem else None
     if isinstance(value, dict):
         for key, item in value.items():
-            found = _nul_field(key, name) or _nul_field(item, str(key))
+            found = _unstorable_field(key, name) or _unstorable_field(item, str(key))
             if found:
                 return found
     if isinstance(value, list):
         for item in value:
-            found = _nul_field(item, name)
+            found = _unstorable_field(item, name)
             if found:
                 return found
     return None
 
 
 def refuse_nul_characters():
-    """No text with a NUL character reaches the database (PostgreSQL cannot even store one).
+    """No text with a NUL character (PostgreSQL cannot even store one) or a lone surrogate (a
+    JSON ``"\\ud800"``, which no database can store) reaches the database.
 
     Runs before every request, so it parses only what the request has: a query string, a form
-    or a JSON body."""
+    or a JSON body. (Werkzeug decodes query strings and forms with replacement characters, so
+    only JSON can carry a lone surrogate; every value is checked all the same.)"""
     fields = [
         *(request.args.items(multi=True) if request.query_string else ()),
         *(request.form.items(multi=True) if request.mimetype in FORM_TYPES else ()),
     ]
-    found = next((name for name, value in fields if "\x00" in value), None)
+    found = next(
+        ((name, problem) for name, value in fields if (problem := unstorable(value))), None
+    )
     if found is None and request.is_json:
-        found = _nul_field(request.get_json(silent=True), "body")
+        found = _unstorable_field(request.get_json(silent=True), "body")
     if found is None:
         return None
-    message = _l(
-        "The field “%(field)s” contains a NUL character, which is not allowed.", field=found
-    )
+    field, problem = found
+    if problem == "nul":
+        code = "nul_character"
+        message = _l(
+            "The field “%(field)s” contains a NUL character, which is not allowed.", field=field
+        )
+    else:
+        code = "lone_surrogate"
+        message = _l(
+            "The field “%(field)s” contains an unpaired surrogate (an invalid character), "
+            "which is not allowed.",
+            field=field,
+        )
     if request.path.startswith("/api/"):
         from .api.views import error  # the API's own error shape, as its OpenAPI document says
 
         return error(400, str(message))
     if request.is_json:
-        return jsonify({"ok": False, "code": "nul_character", "error": str(message)}), 400
+        return jsonify({"ok": False, "code": code, "error": str(message)}), 400
     page = render_template("error.html", status=400, title=_l("Bad request"), message=message)
     return page, 400
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import functools
 import io
 import re
+import zipfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from assessment.admin.operations import import_responses
@@ -59,6 +61,24 @@ def save(client, round_id, question_id, token, **body):
     )
 
 
+def test_a_lone_surrogate_is_refused_naming_its_field(client, respondent):
+    round_id, question_id, token = respondent
+    before = counts()
+    response = save(client, round_id, question_id, token, answer="3", comment="Σχόλιο \ud83d")
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "ok": False,
+        "code": "lone_surrogate",
+        "error": "The field “comment” contains an unpaired surrogate (an invalid character), "
+        "which is not allowed.",
+    }
+    # a surrogate pair is an ordinary character
+    response = save(client, round_id, question_id, token, answer="3", comment="Σχόλιο \U0001f600")
+    assert response.status_code == 200
+    assert db.session.scalar(select(Answer.comment).where(Answer.comment == "Σχόλιο 😀"))
+    assert counts()[1:] == before[1:]
+
+
 def test_script_in_a_comment_is_stored_as_text_and_shown_escaped(client, respondent):
     round_id, question_id, token = respondent
     assert save(client, round_id, question_id, token, answer="3", comment=XSS).status_code == 200
@@ -78,6 +98,15 @@ def test_script_in_a_comment_is_stored_as_text_and_shown_escaped(client, respond
         ({"answer": "99"}, "not_a_level"),
         ({"answer": ["3"]}, "not_a_level"),
         ({"answer": "3", "comment": 42}, "bad_comment"),
+        # digits that str.isdigit() accepts: "²" made int() fail, "٣" and "４" were levels
+        ({"answer": "²"}, "not_a_level"),
+        ({"answer": "٣"}, "not_a_level"),
+        ({"answer": "４"}, "not_a_level"),
+        ({"answer": "3", "question": "²"}, "other_questionnaire"),
+        # a lone surrogate, sent as the JSON escape "\ud800", cannot be stored as text
+        ({"answer": "3", "comment": "Коментар \ud800"}, "lone_surrogate"),
+        ({"answer": "\udfff"}, "lone_surrogate"),
+        ({"answer": "3", "\ud800": "x"}, "lone_surrogate"),
     ],
 )
 def test_bad_autosaves_are_refused_and_change_nothing(client, respondent, body, code):
@@ -132,6 +161,20 @@ def upload(client, path: str, token: str, data: bytes, filename: str, **extra):
     )
 
 
+def xlsx_with_cell(xml_text: bytes) -> bytes:
+    """A workbook whose second row's comment cell holds ``xml_text`` as written in the XML."""
+    workbook = Workbook()
+    workbook.active.append(["city", "respondent", "question", "answer", "comment"])
+    workbook.active.append(["Sofia", "x@sofia.example", "vision_strategy", "3", "PLACEHOLDER"])
+    written = io.BytesIO()
+    workbook.save(written)
+    changed = io.BytesIO()
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(changed, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, source.read(name).replace(b"PLACEHOLDER", xml_text))
+    return changed.getvalue()
+
+
 BOMB = (
     b"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
     b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
@@ -183,6 +226,17 @@ def test_hostile_questionnaire_uploads(client, demo, data, message):
             "r.csv",
             "must be a level",
         ),
+        *(
+            (
+                f"city,respondent,question,answer\nSofia,x@sofia.example,vision_strategy,{level}\n".encode(),
+                "r.csv",
+                f"r.csv:2: answer &#39;{level}&#39; to vision_strategy must be a level 1..5",
+            )
+            for level in ("²", "٣", "４")
+        ),
+        # characters XML forbids, which the sheet's parser reaches only at their row
+        (xlsx_with_cell(b"&#xD800;"), "r.xlsx", "r.xlsx:2: not a readable XLSX workbook"),
+        (xlsx_with_cell(b"a&#0;b"), "r.xlsx", "r.xlsx:2: not a readable XLSX workbook"),
     ],
 )
 def test_hostile_response_uploads(client, demo, data, filename, message):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from questionnaires import QuestionnaireDefinition
 from questionnaires.loader import MAX_VERSION
@@ -22,7 +22,6 @@ from ..extensions import db
 from ..lookups import city_with_name, normalize_email, questionnaire_labelled, user_with_email
 from ..models import (
     Answer,
-    AnswerKind,
     Area,
     Assessment,
     City,
@@ -33,9 +32,9 @@ from ..models import (
     Round,
     RoundStatus,
     User,
-    utcnow,
 )
 from ..names import name_key
+from ..survey.answers import AnswerWrite, InvalidAnswer, parse_answer, write_answers
 from .response_files import ResponseRow
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -190,23 +189,6 @@ class ImportSummary:
     cities: int
 
 
-def parse_answer(raw: str, question: Question) -> tuple[AnswerKind, int | None]:
-    """An answer as written in a file or a form: ``1..n``, ``dont_know`` or ``not_applicable``."""
-    value = raw.strip().lower()
-    if value == AnswerKind.DONT_KNOW:
-        return AnswerKind.DONT_KNOW, None
-    if value == AnswerKind.NOT_APPLICABLE:
-        if not question.allow_na:
-            raise DmatError(f"question {question.key} does not allow not_applicable")
-        return AnswerKind.NOT_APPLICABLE, None
-    if value.isdigit() and 1 <= int(value) <= question.level_count:
-        return AnswerKind.LEVEL, int(value)
-    raise DmatError(
-        f"answer '{raw}' to {question.key} must be a level 1..{question.level_count}, "
-        f"dont_know{' or not_applicable' if question.allow_na else ''}"
-    )
-
-
 def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) -> ImportSummary:
     """Store the answers of a response file; every row is checked before anything is written.
 
@@ -260,9 +242,9 @@ def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) 
                 new_respondents.setdefault(email, city)
         if question is not None:
             try:
-                kind, level = parse_answer(row.answer, question)
-            except DmatError as error:
-                problems.append(f"{where}: {error.message}")
+                choice = parse_answer(question, row.answer, may_clear=False)
+            except InvalidAnswer as invalid:
+                problems.append(f"{where}: {invalid}")
             else:
                 first = seen.setdefault((email, question.key), row.line)
                 if first != row.line:
@@ -270,7 +252,7 @@ def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) 
                         f"{where}: a second answer of {email} to {question.key} "
                         f"(first on line {first})"
                     )
-                parsed.append((row, city, email, question, kind, level))
+                parsed.append((row, city, email, question, choice))
     if problems:
         raise FileRefused(filename, problems)
     summary = _store_answers(round_, parsed, users, new_respondents, assessments)
@@ -306,31 +288,33 @@ def _store_answers(round_, parsed, users, new_respondents, assessments) -> Impor
             db.session.add(responses[key])
     db.session.flush()
     existing = {
-        (response_id, question_id): answer_id
-        for answer_id, response_id, question_id in db.session.execute(
-            select(Answer.id, Answer.response_id, Answer.question_id).where(
+        (response_id, question_id)
+        for response_id, question_id in db.session.execute(
+            select(Answer.response_id, Answer.question_id).where(
                 Answer.response_id.in_([r.id for r in responses.values()])
             )
         )
     }
-    now = utcnow()
-    inserts, updates = [], []
-    for row, city, email, question, kind, level in parsed:
-        response = responses[(assessments[city.id].id, users[email].id)]
-        values = {"kind": kind, "level": level, "comment": row.comment, "updated_at": now}
-        answer_id = existing.get((response.id, question.id))
-        if answer_id is None:
-            inserts.append({"response_id": response.id, "question_id": question.id, **values})
-        else:
-            updates.append({"id": answer_id, **values})
-    if inserts:
-        db.session.execute(insert(Answer), inserts)
-    if updates:
-        db.session.execute(update(Answer), updates)
+    writes = [
+        AnswerWrite(
+            responses[(assessments[city.id].id, users[email].id)].id,
+            question.id,
+            choice,
+            row.comment,
+        )
+        for row, city, email, question, choice in parsed
+    ]
+    # a file may fill a closed round (past rounds' data), never a submitted assessment
+    if write_answers(db.session.connection(), writes, round_open=False) != len(writes):
+        raise DmatError(
+            f"an assessment in '{round_.name}' was submitted during the import; "
+            "nothing was imported"
+        )
+    updated = sum((write.response_id, write.question_id) in existing for write in writes)
     return ImportSummary(
         rows=len(parsed),
-        answers_created=len(inserts),
-        answers_updated=len(updates),
+        answers_created=len(writes) - updated,
+        answers_updated=updated,
         respondents_created=len(new_respondents),
         assessments_created=assessments_created,
         cities=len({city.id for _, city, *_ in parsed}),

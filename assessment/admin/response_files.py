@@ -13,6 +13,7 @@ import io
 import zipfile
 import zlib
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
 
 from ..errors import DmatError
 from ..files import spreadsheet_text
@@ -104,6 +105,7 @@ def _xlsx_records(data: bytes, filename: str):
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except UNREADABLE_XLSX as error:
         raise DmatError(f"{filename}: not a readable XLSX workbook ({error})") from None
+    number = 0
     try:
         if not workbook.worksheets:  # e.g. the sheet's part is missing from the archive
             raise DmatError(f"{filename}: not a readable XLSX workbook (it has no worksheet)")
@@ -116,6 +118,12 @@ def _xlsx_records(data: bytes, filename: str):
             except UNREADABLE_XLSX as error:
                 raise DmatError(f"{filename}: not a readable XLSX workbook ({error})") from None
             yield number, ["" if value is None else _cell_text(value) for value in values]
+    except (ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        # the sheet is read as it is iterated: a character XML forbids (a NUL, a lone
+        # surrogate) or broken XML shows only when the parser reaches the row
+        raise DmatError(
+            f"{filename}:{number + 1}: not a readable XLSX workbook ({error})"
+        ) from None
     finally:
         workbook.close()
 

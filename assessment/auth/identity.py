@@ -1,4 +1,4 @@
-"""Who is signed in: checking a password, the user loader, the session's user id for the autosave.
+"""Who is signed in: checking a password, the user loader, the trusted client address.
 
 A session or "remember me" cookie carries ``User.get_id()``, the user's id and session
 generation (``"7:2"``): Flask-Login's alternative token. Raising the generation ends every
@@ -11,8 +11,7 @@ import functools
 import re
 import secrets
 
-from flask import session
-from flask_login import current_user, login_user, user_loaded_from_cookie
+from flask_login import login_user, user_loaded_from_cookie
 from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -80,23 +79,6 @@ def bind_remembered_session(_app, user: User, **_extra) -> None:
     is: Flask-Login leaves it without the identifier strong session protection compares, so the
     next request would end it (and delete the remember cookie)."""
     login_user(user, fresh=False)
-
-
-def signed_in_user_id() -> int | None:
-    """The id of the user this request is signed in as, without loading the user.
-
-    The autosave reads the user's row (active, role, city) in the same statement as everything
-    else it needs, so it asks only for the id. The session is checked the way Flask-Login checks
-    it before loading a user (session protection: the same browser and address); a request
-    signed in only by its "remember me" cookie takes Flask-Login's own path, which also renews
-    the session.
-    """
-    if login_manager._session_protection_failed():  # clears the session when it fails
-        return None
-    user_id = session.get("_user_id")
-    if isinstance(user_id, str) and user_id.isdigit():
-        return int(user_id)
-    return current_user.id if current_user.is_authenticated else None
 
 
 class ClientAddressForwarded:

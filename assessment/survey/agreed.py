@@ -33,7 +33,7 @@ from ..models import (
     utcnow,
 )
 from ..names import name_key
-from . import operations as survey
+from . import answers
 
 MAX_RATIONALE_CHARS = 4000
 
@@ -46,15 +46,15 @@ class AgreedRefused(DmatError):
         self.code = code
 
 
-def parse_agreed(question: Question, raw: object) -> survey.Choice | None:
+def parse_agreed(question: Question, raw: object) -> answers.Choice | None:
     """An agreed answer as posted or imported: ``1..n``, ``dont_know``, ``not_applicable``.
 
     The one place agreed answers are parsed: the survey's parser, so that every way in reads an
     answer alike. None means no answer was given.
     """
     try:
-        return survey.parse_choice(question, raw)
-    except survey.AnswerRefused as error:
+        return answers.parse_posted_answer(question, raw)
+    except answers.AnswerRefused as error:
         raise AgreedRefused(error.code, error.message) from None
 
 
@@ -136,7 +136,7 @@ def _store(
     found: AgreedAnswer | None,
     assessment_id: int,
     question: Question,
-    choice: survey.Choice,
+    choice: answers.Choice,
     rationale: str | None,
     actor: User | None,
 ) -> AgreedAnswer:
@@ -221,7 +221,7 @@ def import_agreed(round_: Round, rows: Sequence[AgreedRow], filename: str) -> Ag
         for a in db.session.scalars(select(Assessment).where(Assessment.round_id == round_.id))
     }
     problems: list[str] = []
-    parsed: list[tuple[Assessment, Question, survey.Choice, str | None]] = []
+    parsed: list[tuple[Assessment, Question, answers.Choice, str | None]] = []
     seen: dict[tuple[int, str], int] = {}
     if not round_.is_open:
         raise DmatError(f"{filename}: the round '{round_.name}' is closed; nothing was imported")

@@ -1,4 +1,5 @@
-"""Survey writes: answers (one at a time or a page at once), completion, submission, reopening.
+"""Survey writes: a page of answers at once, completion, submission, reopening. How an answer
+is read and stored is ``answers``'s; the autosave's hot path is ``autosave``'s.
 
 Every function checks first and raises DmatError (a message for the person, in their language)
 before changing anything; it flushes, and the request commits once, so an acknowledged answer
@@ -7,143 +8,34 @@ is committed before the acknowledgement leaves the server.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import (
-    BindParameter,
-    bindparam,
-    delete,
-    func,
-    select,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.operations import record
-from ..driver import DriverStatement
 from ..errors import DmatError
 from ..extensions import db
 from ..models import (
     Answer,
-    AnswerKind,
     Assessment,
     AssessmentStatus,
     Question,
     Response,
     Round,
-    RoundStatus,
     User,
     utcnow,
 )
-
-MAX_COMMENT_CHARS = 4000
-UNCHANGED = object()  # a comment not sent: keep the stored one
-
-
-class AnswerRefused(DmatError):
-    """An answer that cannot be stored; ``code`` names the problem for scripts."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A parsed answer: a kind and a level, or ``None`` for "clear my answer"."""
-
-    kind: AnswerKind
-    level: int | None = None
-
-
-def parse_choice(question: Question, raw: object) -> Choice | None:
-    """``1..n``, ``dont_know``, ``not_applicable`` (where allowed); empty/None clears."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    value = str(raw).strip().lower() if not isinstance(raw, bool) else ""
-    if value == AnswerKind.DONT_KNOW:
-        return Choice(AnswerKind.DONT_KNOW)
-    if value == AnswerKind.NOT_APPLICABLE:
-        if not question.allow_na:
-            raise AnswerRefused(
-                "not_applicable_not_allowed",
-                _("Question %(key)s cannot be answered “not applicable”.", key=question.key),
-            )
-        return Choice(AnswerKind.NOT_APPLICABLE)
-    if value.isdigit() and 1 <= int(value) <= question.level_count:
-        return Choice(AnswerKind.LEVEL, int(value))
-    raise AnswerRefused(
-        "not_a_level",
-        _(
-            "“%(value)s” is not a level of question %(key)s: choose a level from 1 to %(n)d, "
-            "“don't know”%(na)s.",
-            value=str(raw)[:40],
-            key=question.key,
-            n=question.level_count,
-            na=_(" or “not applicable”") if question.allow_na else "",
-        ),
-    )
-
-
-def parse_comment(raw: object) -> object:
-    """The comment to store: text, None (no comment) or UNCHANGED."""
-    if raw is UNCHANGED:
-        return UNCHANGED
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise AnswerRefused("bad_comment", _("The comment must be text."))
-    comment = raw.strip()
-    if len(comment) > MAX_COMMENT_CHARS:
-        raise AnswerRefused(
-            "comment_too_long",
-            _(
-                "The comment has %(n)d characters; at most %(max)d.",
-                n=len(comment),
-                max=MAX_COMMENT_CHARS,
-            ),
-        )
-    return comment or None
-
-
-def parse_id(raw: object) -> int | None:
-    """A database id from JSON (a number or digits), None for anything else or out of range."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw)
-    return raw if isinstance(raw, int) and 0 < raw < 2**31 else None
-
-
-def _not_in_questionnaire(raw_id: object) -> AnswerRefused:
-    return AnswerRefused(
-        "other_questionnaire",
-        _("Question %(id)s is not part of this round's questionnaire.", id=str(raw_id)[:20]),
-    )
-
-
-def check_writable(round_: Round, assessment: Assessment | None) -> None:
-    _refuse_when_locked(
-        round_.name, round_.is_open, assessment is not None and assessment.is_submitted
-    )
-
-
-def _refuse_when_locked(round_name: str, round_open: bool, submitted: bool) -> None:
-    if not round_open:
-        raise AnswerRefused(
-            "round_closed",
-            _("The round “%(name)s” is closed; answers can no longer change.", name=round_name),
-        )
-    if submitted:
-        raise AnswerRefused(
-            "submitted",
-            _("Your city's assessment has been submitted; answers can no longer change."),
-        )
+from .answers import (
+    UNCHANGED,
+    AnswerRefused,
+    AnswerWrite,
+    check_writable,
+    parse_comment,
+    parse_posted_answer,
+    write_answers,
+)
 
 
 def _get_or_create(model, defaults: Mapping | None = None, **keys):
@@ -178,86 +70,12 @@ def own_response(round_: Round, user: User) -> Response | None:
     )
 
 
-class Writer(NamedTuple):
-    """The city team member an autosave writes for, as the autosave's lookup found them."""
-
-    id: int
-    city_id: int
-
-
-def response_for_writing(round_: Round, user: User | Writer) -> Response:
+def response_for_writing(round_: Round, user: User) -> Response:
     assessment = city_assessment(round_, user.city_id)
     check_writable(round_, assessment)
     if assessment is None:
         assessment = _get_or_create(Assessment, round_id=round_.id, city_id=user.city_id)
     return _get_or_create(Response, assessment_id=assessment.id, respondent_id=user.id)
-
-
-def _parameter(column) -> BindParameter:
-    return bindparam(column.key, type_=column.type)
-
-
-# A write happens only while the answer may still change: checked by the write itself, so a round
-# closed or an assessment submitted since the autosave's lookup is never written past.
-_STILL_OPEN = (
-    select(Response.id)
-    .join(Assessment, Assessment.id == Response.assessment_id)
-    .join(Round, Round.id == Assessment.round_id)
-    .where(
-        Response.id == _parameter(Answer.response_id),
-        Round.status == RoundStatus.OPEN,
-        Assessment.status != AssessmentStatus.SUBMITTED,
-    )
-    .exists()
-)
-_DELETE_ANSWER = DriverStatement(
-    delete(Answer).where(
-        Answer.response_id == _parameter(Answer.response_id),
-        Answer.question_id == _parameter(Answer.question_id),
-        _STILL_OPEN,
-    )
-)
-_ANSWER_COLUMNS = ("response_id", "question_id", "kind", "level", "updated_at", "comment")
-
-
-@functools.cache
-def _upsert_answer(dialect_name: str, with_comment: bool) -> DriverStatement:
-    """INSERT … SELECT … ON CONFLICT DO UPDATE: two saves of one question at once both succeed
-    (the later one wins), no read is needed to know whether the answer exists, and nothing is
-    written once the round is closed or the assessment submitted."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    table = Answer.__table__
-    values = select(*(_parameter(table.c[name]) for name in _ANSWER_COLUMNS)).where(_STILL_OPEN)
-    statement = dialect.insert(Answer).from_select(list(_ANSWER_COLUMNS), values)
-    updated = ["kind", "level", "updated_at"] + (["comment"] if with_comment else [])
-    return DriverStatement(
-        statement.on_conflict_do_update(
-            index_elements=[Answer.response_id, Answer.question_id],
-            set_={name: statement.excluded[name] for name in updated},
-        )
-    )
-
-
-def _store(
-    response_id: int, question_id: int, choice: Choice | None, comment, connection=None
-) -> int:
-    """One statement: delete the answer, or insert it / update the stored one in place.
-
-    The number of rows changed: 0 when the round is closed or the assessment submitted, or when
-    an answer to delete was not there."""
-    connection = connection or db.session.connection()
-    keys = {"response_id": response_id, "question_id": question_id}
-    if choice is None:
-        return _DELETE_ANSWER.run(connection, keys)
-    with_comment = comment is not UNCHANGED
-    values = {
-        **keys,
-        "kind": choice.kind,
-        "level": choice.level,
-        "updated_at": utcnow(),
-        "comment": comment if with_comment else None,
-    }
-    return _upsert_answer(connection.dialect.name, with_comment).run(connection, values)
 
 
 def save_page(
@@ -280,7 +98,7 @@ def save_page(
     for question in questions:
         raw_answer, raw_comment, clear = posted.get(question.id, (None, None, False))
         try:
-            choice = None if clear else parse_choice(question, raw_answer)
+            choice = None if clear else parse_posted_answer(question, raw_answer)
             comment = parse_comment(raw_comment)
         except AnswerRefused as error:
             problems[question.id] = error.message
@@ -295,8 +113,13 @@ def save_page(
         return problems
     if parsed:
         response = response_for_writing(round_, user)
-        for question, choice, comment in parsed:
-            _store(response.id, question.id, choice, None if choice is None else comment)
+        write_answers(
+            db.session.connection(),
+            [
+                AnswerWrite(response.id, question.id, choice, None if choice is None else comment)
+                for question, choice, comment in parsed
+            ],
+        )
     return {}
 
 

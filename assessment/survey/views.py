@@ -18,13 +18,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..access import CITY_ROLES, roles_required
-from ..auth.identity import signed_in_user_id
 from ..errors import DmatError
 from ..extensions import db
 from ..models import Area, Role, Round
 from ..web import round_or_404
 from . import agreed, autosave, bp, operations
-from .operations import UNCHANGED, AnswerRefused
+from .answers import UNCHANGED, AnswerRefused, check_writable
 from .progress import own_answers, response_progress, rounds_for_city, team_progress
 
 
@@ -40,7 +39,7 @@ def survey_state(round_: Round) -> dict:
     assessment = operations.city_assessment(round_, current_user.city_id)
     response = operations.own_response(round_, current_user)
     try:
-        operations.check_writable(round_, assessment)
+        check_writable(round_, assessment)
         locked = None
     except AnswerRefused as refused:
         locked = refused.message
@@ -144,15 +143,17 @@ def json_error(status: int, code: str, message: str):
 
 @bp.post("/survey/<int:round_id>/answer")
 def save_answer(round_id: int):
-    """Autosave: one answer (and comment) as JSON; each save is its own committed transaction."""
-    user_id = signed_in_user_id()
-    if user_id is None:
+    """Autosave: one answer (and comment) as JSON; each save is its own committed transaction.
+
+    Signed in as for ``login_required``, but a JSON 401 instead of the login page's redirect:
+    the page's script tells the respondent to log in again."""
+    if not current_user.is_authenticated:
         return json_error(401, "login", autosave.logged_out_message())
     posted = request.get_json(silent=True)
     for attempt in range(2):
         try:
-            saved = autosave.autosave(round_id, user_id, posted)
-            if db.session.registry.has():  # a first answer's new response, in the ORM session
+            saved = autosave.autosave(round_id, current_user, posted)
+            if saved.in_session:  # a first answer's new response, in the ORM session
                 db.session.commit()
             break
         except AnswerRefused as refused:
@@ -247,5 +248,3 @@ def submit(round_id: int):
     db.session.commit()
     flash(_("Your city's assessment is submitted."), "success")
     return redirect(url_for("survey.results", round_id=round_id, city_id=current_user.city_id))
-
-

@@ -1,0 +1,266 @@
+"""How an answer is read and stored, for every way in: the autosave, the page without
+JavaScript and the response files.
+
+``parse_answer`` is the one rule for what a posted or imported answer may be (a level ``1..n``
+in ASCII digits, ``dont_know``, or ``not_applicable`` where the question allows it), and
+``write_answers`` the one write: each answer is one statement, an upsert or a delete, that
+checks for itself that the answer may still change.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+from flask_babel import gettext as _
+from sqlalchemy import BindParameter, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
+
+from ..errors import DmatError
+from ..models import (
+    Answer,
+    AnswerKind,
+    Assessment,
+    AssessmentStatus,
+    Response,
+    Round,
+    RoundStatus,
+    utcnow,
+)
+
+MAX_COMMENT_CHARS = 4000
+UNCHANGED = object()  # a comment not sent: keep the stored one
+# ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and "٣" or "４"
+LEVEL = re.compile(r"[0-9]{1,3}")
+
+
+class QuestionRules(Protocol):
+    """What checking an answer needs of a question (a ``Question`` row or its cached rules)."""
+
+    key: str
+    level_count: int
+    allow_na: bool
+
+
+class AnswerRefused(DmatError):
+    """An answer that cannot be stored; ``code`` names the problem for scripts."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class InvalidAnswer(ValueError):
+    """What ``parse_answer`` raises: ``code`` is ``not_a_level`` or
+    ``not_applicable_not_allowed``; the text, plain English, is what a response file's line
+    is told (``refused`` words it for a person on a page, in their language)."""
+
+    def __init__(self, code: str, question: QuestionRules, raw: object) -> None:
+        self.code, self.question, self.raw = code, question, raw
+        if code == "not_applicable_not_allowed":
+            text = f"question {question.key} does not allow not_applicable"
+        else:
+            text = (
+                f"answer '{str(raw)[:40]}' to {question.key} must be a level "
+                f"1..{question.level_count}, dont_know"
+                f"{' or not_applicable' if question.allow_na else ''}"
+            )
+        super().__init__(text)
+
+    def refused(self) -> AnswerRefused:
+        question = self.question
+        if self.code == "not_applicable_not_allowed":
+            message = _("Question %(key)s cannot be answered “not applicable”.", key=question.key)
+        else:
+            message = _(
+                "“%(value)s” is not a level of question %(key)s: choose a level from 1 to "
+                "%(n)d, “don't know”%(na)s.",
+                value=str(self.raw)[:40],
+                key=question.key,
+                n=question.level_count,
+                na=_(" or “not applicable”") if question.allow_na else "",
+            )
+        return AnswerRefused(self.code, message)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A parsed answer: a kind and a level, or ``None`` for "clear my answer"."""
+
+    kind: AnswerKind
+    level: int | None = None
+
+
+def parse_answer(question: QuestionRules, raw: object, *, may_clear: bool = True) -> Choice | None:
+    """``1..n`` (ASCII digits), ``dont_know``, ``not_applicable`` (where allowed), in any case
+    and with spaces around; empty or None clears the answer (``None``) where ``may_clear``.
+    Anything else raises InvalidAnswer."""
+    if may_clear and (raw is None or (isinstance(raw, str) and not raw.strip())):
+        return None
+    value = "" if isinstance(raw, bool) else str(raw).strip().lower()
+    if value == AnswerKind.DONT_KNOW:
+        return Choice(AnswerKind.DONT_KNOW)
+    if value == AnswerKind.NOT_APPLICABLE:
+        if not question.allow_na:
+            raise InvalidAnswer("not_applicable_not_allowed", question, raw)
+        return Choice(AnswerKind.NOT_APPLICABLE)
+    if LEVEL.fullmatch(value) and 1 <= int(value) <= question.level_count:
+        return Choice(AnswerKind.LEVEL, int(value))
+    raise InvalidAnswer("not_a_level", question, raw)
+
+
+def parse_posted_answer(question: QuestionRules, raw: object) -> Choice | None:
+    """``parse_answer`` for a person on a page: a refusal is an AnswerRefused in their
+    language."""
+    try:
+        return parse_answer(question, raw)
+    except InvalidAnswer as invalid:
+        raise invalid.refused() from None
+
+
+def parse_comment(raw: object) -> object:
+    """The comment to store: text, None (no comment) or UNCHANGED."""
+    if raw is UNCHANGED:
+        return UNCHANGED
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise AnswerRefused("bad_comment", _("The comment must be text."))
+    comment = raw.strip()
+    if len(comment) > MAX_COMMENT_CHARS:
+        raise AnswerRefused(
+            "comment_too_long",
+            _(
+                "The comment has %(n)d characters; at most %(max)d.",
+                n=len(comment),
+                max=MAX_COMMENT_CHARS,
+            ),
+        )
+    return comment or None
+
+
+def check_writable(round_: Round, assessment: Assessment | None) -> None:
+    refuse_when_locked(
+        round_.name, round_.is_open, assessment is not None and assessment.is_submitted
+    )
+
+
+def refuse_when_locked(round_name: str, round_open: bool, submitted: bool) -> None:
+    """Answers change only in an open round and before the city's assessment is submitted."""
+    if not round_open:
+        raise AnswerRefused(
+            "round_closed",
+            _("The round “%(name)s” is closed; answers can no longer change.", name=round_name),
+        )
+    if submitted:
+        raise AnswerRefused(
+            "submitted",
+            _("Your city's assessment has been submitted; answers can no longer change."),
+        )
+
+
+class AnswerWrite(NamedTuple):
+    """One answer to store: ``choice`` None deletes it; ``comment`` is text, None (no comment)
+    or UNCHANGED (keep the stored one)."""
+
+    response_id: int
+    question_id: int
+    choice: Choice | None
+    comment: object = UNCHANGED
+
+
+def _parameter(column) -> BindParameter:
+    return bindparam(column.key, type_=column.type)
+
+
+def _still_writable(round_open: bool):
+    """The write's own check: the assessment is not submitted and, for the city team's ways
+    in, the round is open. A round closed or an assessment submitted after a caller's checks
+    is never written past."""
+    conditions = [
+        Response.id == _parameter(Answer.response_id),
+        Assessment.status != AssessmentStatus.SUBMITTED,
+    ]
+    if round_open:
+        conditions.append(Round.status == RoundStatus.OPEN)
+    return (
+        select(Response.id)
+        .join(Assessment, Assessment.id == Response.assessment_id)
+        .join(Round, Round.id == Assessment.round_id)
+        .where(*conditions)
+        .exists()
+    )
+
+
+_ANSWER_COLUMNS = ("response_id", "question_id", "kind", "level", "updated_at", "comment")
+
+
+# The statements are built once: building a statement costs more than running it.
+@functools.cache
+def _delete_answer(round_open: bool) -> Executable:
+    return delete(Answer).where(
+        Answer.response_id == _parameter(Answer.response_id),
+        Answer.question_id == _parameter(Answer.question_id),
+        _still_writable(round_open),
+    )
+
+
+@functools.cache
+def _upsert_answer(dialect_name: str, with_comment: bool, round_open: bool) -> Executable:
+    """INSERT … SELECT … ON CONFLICT DO UPDATE: two saves of one question at once both succeed
+    (the later one wins), no read is needed to know whether the answer exists, and nothing is
+    written once the answer may no longer change."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = Answer.__table__
+    values = select(*(_parameter(table.c[name]) for name in _ANSWER_COLUMNS)).where(
+        _still_writable(round_open)
+    )
+    statement = dialect.insert(Answer).from_select(list(_ANSWER_COLUMNS), values)
+    updated = ["kind", "level", "updated_at"] + (["comment"] if with_comment else [])
+    return statement.on_conflict_do_update(
+        index_elements=[Answer.response_id, Answer.question_id],
+        set_={name: statement.excluded[name] for name in updated},
+    ).execution_options(preserve_rowcount=True)  # SQLAlchemy keeps an INSERT's rowcount
+
+
+def write_answers(
+    connection: Connection, writes: Sequence[AnswerWrite], *, round_open: bool = True
+) -> int:
+    """Store answers: each one statement that deletes the answer, or inserts it / updates the
+    stored one in place, sent together per kind of statement.
+
+    Returns the number of answers changed: fewer than given when the assessment is submitted,
+    or (with ``round_open``, the city team's ways in) the round is closed, or when an answer
+    to delete was not there. Response files (``round_open=False``) may fill a closed round.
+    """
+    now = utcnow()
+    batches: dict[Executable, list[dict]] = {}
+    for write in writes:
+        keys = {"response_id": write.response_id, "question_id": write.question_id}
+        if write.choice is None:
+            batches.setdefault(_delete_answer(round_open), []).append(keys)
+            continue
+        with_comment = write.comment is not UNCHANGED
+        statement = _upsert_answer(connection.dialect.name, with_comment, round_open)
+        batches.setdefault(statement, []).append(
+            {
+                **keys,
+                "kind": write.choice.kind,
+                "level": write.choice.level,
+                "updated_at": now,
+                "comment": write.comment if with_comment else None,
+            }
+        )
+    changed = 0
+    for statement, parameters in batches.items():
+        if len(parameters) == 1 or not connection.dialect.supports_sane_multi_rowcount:
+            changed += sum(connection.execute(statement, one).rowcount for one in parameters)
+        else:  # sqlite3 and psycopg sum the rows an executemany changed
+            changed += connection.execute(statement, parameters).rowcount
+    return changed
