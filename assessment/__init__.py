@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Config, checked_base_url, config_for_environment
 
+from .columns import MAX_ID
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .http import AppRequest, SignedCookieSessions
 from .pool import notice_dropped_connections
@@ -24,7 +25,6 @@ from .security import register_security_headers
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_DIR / "migrations"
-MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits, signed) on both databases
 
 
 class IdConverter(IntegerConverter):

@@ -1,13 +1,27 @@
-"""Column types shared by the models: UTC timestamps and portable enums."""
+"""Column types shared by the models: UTC timestamps, portable enums, and what an id can be."""
 
 from __future__ import annotations
 
 import enum
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
+
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits, signed) on both databases
+_ID = re.compile(r"[0-9]{1,10}")  # ASCII digits: "²".isdigit() is true, and int() refuses it
+
+
+def parse_id(raw: object) -> int | None:
+    """A database id given as a number or as ASCII digits (a query parameter, a JSON value);
+    None for anything else, or for a number no id can be."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str) and _ID.fullmatch(raw.strip()):
+        raw = int(raw)
+    return raw if isinstance(raw, int) and 0 < raw <= MAX_ID else None
 
 
 def utcnow() -> datetime:

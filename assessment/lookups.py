@@ -6,12 +6,13 @@ import re
 
 from sqlalchemy import select
 
+from .columns import MAX_ID
 from .errors import DmatError, NotFound
 from .extensions import db
 from .models import City, Questionnaire, Round, User
 from .names import name_key
 
-QUESTIONNAIRE_LABEL = re.compile(r"^(?P<key>[a-z0-9-]+):(?P<version>[0-9]+)$")
+QUESTIONNAIRE_LABEL = re.compile(r"^(?P<key>[a-z0-9-]{1,100}):(?P<version>[0-9]{1,10})$")
 
 
 def round_named(name: str) -> Round:
@@ -42,10 +43,15 @@ def questionnaire_labelled(label: str) -> Questionnaire:
         raise DmatError(
             f"questionnaire '{label}' must be given as KEY:VERSION, e.g. city-digital-maturity:1"
         )
-    found = db.session.scalar(
-        select(Questionnaire).where(
-            Questionnaire.key == match["key"], Questionnaire.version == int(match["version"])
+    version = int(match["version"])
+    found = (
+        db.session.scalar(
+            select(Questionnaire).where(
+                Questionnaire.key == match["key"], Questionnaire.version == version
+            )
         )
+        if version <= MAX_ID  # a larger number is no version, and no INTEGER either
+        else None
     )
     if found is None:
         raise NotFound(f"no questionnaire {label} has been imported")

@@ -89,8 +89,10 @@ def test_errors_are_json(app, small_demo, token):
         response.status_code == 400
         and "status must be one of" in response.get_json()["error"]["message"]
     )
-    response = client.get("/api/v1/progress?from=x&to=1", headers=bearer(token))
-    assert response.status_code == 400 and response.is_json
+    for value in ("x", "²", "٣", "４", "99999999999999999999", "2147483648", "0", "-1"):
+        response = client.get(f"/api/v1/progress?from={value}&to=1", headers=bearer(token))
+        assert response.status_code == 400 and response.is_json, value
+        assert response.get_json()["error"]["message"] == "'from' must be a round id"
     response = client.post("/api/v1/rounds", headers=bearer(token))
     assert response.status_code == 405 and response.is_json
 

@@ -348,3 +348,12 @@ def test_user_create_with_password_prompt(programme, dmat):
 def test_commands_on_an_uninitialised_database_say_so(tmp_path, other_app):
     _, run = other_app(f"sqlite:///{tmp_path / 'empty.sqlite'}")
     assert_clean_error(run("scores", "--round", "R1"), "run 'dmat init' first")
+
+
+@pytest.mark.parametrize("version", ["99999999999999999999", "2147483648", "9999999999"])
+def test_a_questionnaire_version_no_integer_can_hold_is_not_found(dmat, version):
+    result = dmat(
+        "round", "create", "--name", "R", "--questionnaire", f"city-digital-maturity:{version}"
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "no questionnaire" in result.output or "KEY:VERSION" in result.output

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..access import PROGRAMME_ROLES
+from ..columns import parse_id
 from ..compare.queries import STATUS_FILTERS, cohort_of
 from ..extensions import csrf, db
 from ..models import Assessment, AssessmentStatus, City, Round
@@ -172,10 +173,10 @@ def questions(round_id: int):
 def progress():
     ids = []
     for name in ("from", "to"):
-        value = request.args.get(name, "")
-        if not value.isdigit() or not 1 <= int(value) <= 2147483647:
+        round_id = parse_id(request.args.get(name, ""))
+        if round_id is None:
             abort(400, f"'{name}' must be a round id")
-        ids.append(int(value))
+        ids.append(round_id)
     before, after = (db.session.get(Round, i) for i in ids)
     if before is None or after is None:
         abort(404, "no round with that id")

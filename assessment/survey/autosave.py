@@ -8,13 +8,13 @@ connection that commits each statement on its own.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import String, and_, bindparam, cast, func, literal_column, select
 
 from ..access import CITY_ROLES
+from ..columns import parse_id
 from ..extensions import db
 from ..models import (
     Answer,
@@ -159,19 +159,6 @@ def _checked_answer(found, posted: object):
     )
     answered = {int(i) for i in found.answered.split(",")} if found.answered else set()
     return question, choice, comment, answered, layout
-
-
-_ID = re.compile(r"[0-9]{1,10}")  # ASCII digits: "²".isdigit() is true, and int() refuses it
-
-
-def parse_id(raw: object) -> int | None:
-    """A database id from JSON (a number or ASCII digits), None for anything else or out of
-    range."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, str) and _ID.fullmatch(raw.strip()):
-        raw = int(raw)
-    return raw if isinstance(raw, int) and 0 < raw < 2**31 else None
 
 
 def logged_out_message() -> str:
