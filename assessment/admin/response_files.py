@@ -13,7 +13,6 @@ import io
 import zipfile
 import zlib
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError
 
 from ..errors import DmatError
 from ..files import spreadsheet_text
@@ -111,19 +110,17 @@ def _xlsx_records(data: bytes, filename: str):
             raise DmatError(f"{filename}: not a readable XLSX workbook (it has no worksheet)")
         rows = enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1)
         while True:
-            try:  # the sheet's XML is read (and can turn out broken) row by row
+            # the sheet's XML is read as it is iterated: a character XML forbids (a NUL, a lone
+            # surrogate) or broken XML shows only when the parser reaches the row
+            try:
                 number, values = next(rows)
             except StopIteration:
                 return
             except UNREADABLE_XLSX as error:
-                raise DmatError(f"{filename}: not a readable XLSX workbook ({error})") from None
+                raise DmatError(
+                    f"{filename}:{number + 1}: not a readable XLSX workbook ({error})"
+                ) from None
             yield number, ["" if value is None else _cell_text(value) for value in values]
-    except (ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        # the sheet is read as it is iterated: a character XML forbids (a NUL, a lone
-        # surrogate) or broken XML shows only when the parser reaches the row
-        raise DmatError(
-            f"{filename}:{number + 1}: not a readable XLSX workbook ({error})"
-        ) from None
     finally:
         workbook.close()
 

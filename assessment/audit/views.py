@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "role_changed": _l("role changed"),
     "user_created": _l("user created"),
     "user_deactivated": _l("user deactivated"),
+    "user_restored": _l("user restored"),
     "questionnaire_imported": _l("questionnaire imported"),
     "city_added": _l("city added"),
     "city_changed": _l("city changed"),
