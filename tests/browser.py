@@ -33,6 +33,8 @@ class LiveServer:
         # requests must not run inside the test's app context: a fresh context for the thread
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        # the links the app makes (invitations, resets) name the site's address, this server
+        app.config["BASE_URL"] = self.url
         self.thread = threading.Thread(
             target=contextvars.Context().run, args=(self.server.serve_forever,), daemon=True
         )

@@ -117,14 +117,22 @@
   }
 
   function progress(element, data) {
+    /* one series at a time (overall, then each area), chosen from a menu: hidden legend
+       entries would be greyed text; each point is labelled with its city */
     var traces = data.series.map(function (s, index) {
-      return { type: "scatter", mode: "markers", name: s.label, x: s.start, y: s.change,
-        text: s.names, visible: index === 0 ? true : "legendonly",
-        marker: { color: s.colour, size: 9 },
+      return { type: "scatter", mode: "markers+text", name: s.label, x: s.start, y: s.change,
+        text: s.names, textposition: "top center", textfont: { size: 11, color: "#1f2933" },
+        visible: index === 0, marker: { color: s.colour, size: 9 },
         hovertemplate: "%{text}: %{x:.1f} → %{y:+.1f}<extra>" + s.label + "</extra>" };
     });
+    var buttons = data.series.map(function (s, index) {
+      return { label: s.label, method: "restyle",
+        args: ["visible", data.series.map(function (_, other) { return other === index; })] };
+    });
     Plotly.newPlot(element, traces, {
-      font: FONT, margin: { t: 20, l: 60, r: 20, b: 60 }, height: 460,
+      font: FONT, margin: { t: 50, l: 60, r: 20, b: 60 }, height: 480, showlegend: false,
+      updatemenus: [{ buttons: buttons, direction: "down", x: 0, xanchor: "left", y: 1.12,
+        yanchor: "top", bgcolor: "#ffffff", bordercolor: "#52606d", font: { color: "#1f2933" } }],
       xaxis: { title: { text: element.dataset.x || "" }, range: data.scale },
       yaxis: { title: { text: element.dataset.y || "" }, zeroline: true, zerolinewidth: 2 }
     }, CONFIG);
