@@ -6,7 +6,7 @@ another city are 404, like every object of another city.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from ..access import roles_required
 from ..errors import DmatError
 from ..extensions import db
 from ..models import Role, TokenPurpose, User, utcnow
+from ..survey.progress import team_round
 from . import bp, operations
 from .forms import InviteForm
 from .mail import mail_configured, send_mail
@@ -41,8 +42,13 @@ def render_team(form: InviteForm | None = None, link: dict | None = None, status
         for m in members
         if m.password_hash is None
     }
+    round_id = request.args.get("round", type=int)
+    progress = team_round(current_user.city_id, round_id)
+    if round_id is not None and progress is None:
+        abort(404)
     return render_template(
         "auth/team.html",
+        progress=progress,
         members=members,
         pending=pending,
         form=form or InviteForm(),

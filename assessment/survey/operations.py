@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import (
     BindParameter,
     bindparam,
@@ -39,6 +40,7 @@ from ..models import (
     User,
     utcnow,
 )
+from .progress import response_progress, team_progress, unfinished_members
 
 MAX_COMMENT_CHARS = 4000
 UNCHANGED = object()  # a comment not sent: keep the stored one
@@ -300,14 +302,34 @@ def save_page(
     return {}
 
 
-def set_complete(round_: Round, user: User, complete: bool) -> Response:
+def set_complete(
+    round_: Round, user: User, complete: bool, accepted_unanswered: int = 0
+) -> Response:
+    """Mark the user's response complete (or not). With unanswered questions it is marked
+    complete only when the user confirmed at least that many gaps (``accepted_unanswered``)."""
+    if complete:
+        progress = response_progress(round_.questionnaire, own_response(round_, user))
+        unanswered = progress.total - progress.answered
+        if unanswered > accepted_unanswered:
+            raise DmatError(
+                ngettext(
+                    "Not marked complete: %(num)d of %(total)d questions is unanswered. Answer "
+                    "it, or tick the box to confirm that you want to mark it complete anyway.",
+                    "Not marked complete: %(num)d of %(total)d questions are unanswered. Answer "
+                    "them, or tick the box to confirm that you want to mark it complete anyway.",
+                    unanswered,
+                    total=progress.total,
+                )
+            )
     response = response_for_writing(round_, user)
     response.completed_at = utcnow() if complete else None
     db.session.flush()
     return response
 
 
-def submit_assessment(round_: Round, leader: User) -> Assessment:
+def submit_assessment(round_: Round, leader: User, accepted_unfinished: int = 0) -> Assessment:
+    """Submit the city's assessment. While team members have not marked their response complete
+    it is submitted only when the leader confirmed at least that many (``accepted_unfinished``)."""
     assessment = city_assessment(round_, leader.city_id)
     check_writable(round_, assessment)
     answers = 0
@@ -319,6 +341,19 @@ def submit_assessment(round_: Round, leader: User) -> Assessment:
         )
     if not answers:
         raise DmatError(_("Nobody in your team has answered yet; there is nothing to submit."))
+    members = [row for row in team_progress(round_, leader.city_id, assessment) if row.counts]
+    unfinished = len(unfinished_members(members))
+    if unfinished > accepted_unfinished:
+        raise DmatError(
+            ngettext(
+                "Not submitted: %(num)d of %(total)d team members has not finished. Tick the "
+                "box to confirm that you want to submit anyway.",
+                "Not submitted: %(num)d of %(total)d team members have not finished. Tick the "
+                "box to confirm that you want to submit anyway.",
+                unfinished,
+                total=len(members),
+            )
+        )
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = leader.id
