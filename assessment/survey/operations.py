@@ -327,9 +327,12 @@ def set_complete(
     return response
 
 
-def submit_assessment(round_: Round, leader: User, accepted_unfinished: int = 0) -> Assessment:
-    """Submit the city's assessment. While team members have not marked their response complete
-    it is submitted only when the leader confirmed at least that many (``accepted_unfinished``)."""
+def submit_assessment(
+    round_: Round, leader: User, *, confirmed: bool, accepted_unfinished: int = 0
+) -> Assessment:
+    """Submit the city's assessment once the leader ``confirmed`` it. While team members have
+    not marked their response complete, the confirmation must have named at least that many
+    (``accepted_unfinished``); the refusal says how many have not finished."""
     assessment = city_assessment(round_, leader.city_id)
     check_writable(round_, assessment)
     answers = 0
@@ -343,7 +346,7 @@ def submit_assessment(round_: Round, leader: User, accepted_unfinished: int = 0)
         raise DmatError(_("Nobody in your team has answered yet; there is nothing to submit."))
     members = [row for row in team_progress(round_, leader.city_id, assessment) if row.counts]
     unfinished = len(unfinished_members(members))
-    if unfinished > accepted_unfinished:
+    if unfinished > (accepted_unfinished if confirmed else 0):
         raise DmatError(
             ngettext(
                 "Not submitted: %(num)d of %(total)d team members has not finished. Tick the "
@@ -354,6 +357,8 @@ def submit_assessment(round_: Round, leader: User, accepted_unfinished: int = 0)
                 total=len(members),
             )
         )
+    if not confirmed:
+        raise DmatError(_("Tick the box to confirm the submission."))
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = leader.id

@@ -272,11 +272,13 @@ def team(round_id: int):
 def submit(round_id: int):
     round_ = round_or_404(round_id)
     back = url_for("auth.team", round=round_id, _anchor="submit-heading")
-    if request.form.get("confirm") != "1":
-        flash(_("Tick the box to confirm the submission."), "error")
-        return redirect(back)
     try:
-        operations.submit_assessment(round_, current_user, posted_count("unfinished"))
+        operations.submit_assessment(
+            round_,
+            current_user,
+            confirmed=request.form.get("confirm") == "1",
+            accepted_unfinished=posted_count("unfinished"),
+        )
     except DmatError as error:
         db.session.rollback()
         flash(error.message, "error")
