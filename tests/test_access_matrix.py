@@ -162,7 +162,9 @@ POLICY = {
     "survey.overview": [("GET", lambda w: f"/survey/{w.open_round}/", CITY_TEAM)],
     "survey.area": [("GET", lambda w: f"/survey/{w.open_round}/areas/vision", CITY_TEAM)],
     "survey.review": [("GET", lambda w: f"/survey/{w.open_round}/review", CITY_TEAM)],
-    "survey.team": [("GET", lambda w: f"/survey/{w.open_round}/team", LEADER_ONLY)],
+    "survey.team": [  # the old "Team progress" address, moved to the team page
+        ("GET", lambda w: f"/survey/{w.open_round}/team", {**LEADER_ONLY, "leader": 301})
+    ],
     "survey.save_answer": [
         (
             "POST",

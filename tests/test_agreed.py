@@ -540,7 +540,7 @@ def test_city_pdf_lists_the_agreed_answers_with_their_rationale(team):
 
 def test_team_page_says_how_many_diverging_questions_have_no_agreed_answer(team, client):
     signed_in(client, "leader@plovdiv.example")
-    url = f"/survey/{team['round'].id}/team"
+    url = f"/team?round={team['round'].id}"  # the team page, with the submission
     vision = team["round"].questionnaire.areas[0].questions  # all diverge: levels 1, 3 and 5
     html = client.get(url).get_data(as_text=True)
     assert f"{len(vision)} questions on which the team&#39;s answers diverge" in html or (

@@ -88,7 +88,7 @@ def test_submit_reopen_export_and_role_changes_are_audited(client, demo, dmat, t
 
     follow_up = round_named("2022 follow-up")
     leader = user_with_email("leader@sofia.example")
-    submit_assessment(follow_up, leader)
+    submit_assessment(follow_up, leader, confirmed=True, accepted_unfinished=99)
     reopen_assessment(next(a for a in follow_up.assessments if a.city.name == "Sofia"))
     db.session.commit()
     assert (

@@ -113,7 +113,7 @@ def pages(app, make_city, make_user, make_round):
             f"/survey/{r}/areas/vision",
             f"/survey/{r}/areas/data",
             f"/survey/{r}/review",
-            f"/survey/{r}/team",
+            f"/team?round={r}",
             f"/results/{r}/{sofia.id}",
         ],
         "coordinator@dmat.example": [f"/results/{r}/{sofia.id}"],

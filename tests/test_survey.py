@@ -402,7 +402,10 @@ def test_review_completion_and_leader_submission(client, sofia):
     review = client.get(f"/survey/{round_.id}/review").get_data(as_text=True)
     assert "29 of 30 answered" not in review and "1 of 30 answered" in review
     assert f"/survey/{round_.id}/areas/data#q-data_privacy" in review
-    reply = client.post(f"/survey/{round_.id}/review", data={"csrf_token": token, "complete": "1"})
+    reply = client.post(
+        f"/survey/{round_.id}/review",
+        data={"csrf_token": token, "complete": "1", "confirm_gaps": "1", "unanswered": "29"},
+    )
     assert reply.status_code == 302
     assert "You marked your response complete" in client.get(reply.location).text
     # a respondent cannot submit the city's assessment
@@ -411,13 +414,15 @@ def test_review_completion_and_leader_submission(client, sofia):
 
     token = start(client, "leader@sofia.example", round_)
     autosave(client, round_.id, token, q["vision_strategy"].id, "5")  # leaders answer too
-    team = client.get(f"/survey/{round_.id}/team").get_data(as_text=True)
-    assert "1 / 30" in team and "member2" in team
+    team = client.get(f"/survey/{round_.id}/team", follow_redirects=True).get_data(as_text=True)
+    assert "1 of 30 answered" in team and "member2" in team
     assert "Level" not in team  # counts only, never the answers
     reply = client.post(f"/survey/{round_.id}/submit", data={"csrf_token": token})
     assert reply.status_code == 302  # without the confirmation box: not submitted
     assert db.session.scalar(select(Assessment.status)) == AssessmentStatus.IN_PROGRESS
-    reply = client.post(f"/survey/{round_.id}/submit", data={"csrf_token": token, "confirm": "1"})
+    reply = client.post(
+        f"/survey/{round_.id}/submit", data={"csrf_token": token, "confirm": "1", "unfinished": "2"}
+    )
     assert reply.location.endswith(f"/results/{round_.id}/{sofia['city'].id}")
     db.session.expire_all()
     assessment = db.session.scalar(select(Assessment))
@@ -429,7 +434,7 @@ def test_review_completion_and_leader_submission(client, sofia):
 def test_submitting_without_answers_is_refused(client, sofia):
     round_ = sofia["round"]
     login(client, "leader@sofia.example")
-    token = csrf_token(client, f"/survey/{round_.id}/team")
+    token = csrf_token(client, "/team")
     reply = client.post(
         f"/survey/{round_.id}/submit",
         data={"csrf_token": token, "confirm": "1"},

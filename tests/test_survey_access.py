@@ -121,7 +121,8 @@ def test_survey_pages(world):
     wrong = []
     for path in ("/survey/", f"/survey/{r}/", f"/survey/{r}/areas/vision", f"/survey/{r}/review"):
         wrong += check(world, "GET", path, CITY_ONLY)
-    wrong += check(world, "GET", f"/survey/{r}/team", LEADERS_ONLY)
+    moved = {**LEADERS_ONLY, "leader_a": 301, "leader_b": 301}  # to the one team page
+    wrong += check(world, "GET", f"/survey/{r}/team", moved)
     city_404 = {**CITY_ONLY, **{k: 404 for k in CITY_ONLY if CITY_ONLY[k] == 200}}
     wrong += check(world, "GET", f"/survey/{r}/areas/no-such-area", city_404)
     wrong += check(world, "GET", "/survey/999/", city_404)
@@ -134,7 +135,8 @@ def test_survey_writes(world):
     posted = {f"answer-{q.id}": "3", "action": "save"}
     saved = {**CITY_ONLY, **{k: 302 for k in CITY_ONLY if CITY_ONLY[k] == 200}}
     wrong = check(world, "POST", f"/survey/{r}/areas/vision", saved, data=posted)
-    wrong += check(world, "POST", f"/survey/{r}/review", saved, data={"complete": "1"})
+    confirmed = {"complete": "1", "confirm_gaps": "1", "unanswered": "30"}
+    wrong += check(world, "POST", f"/survey/{r}/review", saved, data=confirmed)
     wrong += check(
         world,
         "POST",
@@ -143,7 +145,8 @@ def test_survey_writes(world):
         json={"question": q.id, "answer": "4"},
     )
     submit = {**LEADERS_ONLY, "leader_a": 302, "leader_b": 302}
-    wrong += check(world, "POST", f"/survey/{r}/submit", submit, data={"confirm": "1"})
+    confirmed = {"confirm": "1", "unfinished": "3"}  # although team members have not finished
+    wrong += check(world, "POST", f"/survey/{r}/submit", submit, data=confirmed)
     assert not wrong, "\n".join(wrong)
     # each city's writes went to its own assessment only
     cities = {a.city_id: a for a in db.session.scalars(select(Assessment))}
@@ -192,7 +195,8 @@ def test_reopen(world):
     clients, tokens = world["clients"], world["tokens"]
     autosave(clients["leader_a"], r, tokens["leader_a"], first_question(world["round"]).id, "2")
     clients["leader_a"].post(
-        f"/survey/{r}/submit", data={"csrf_token": tokens["leader_a"], "confirm": "1"}
+        f"/survey/{r}/submit",
+        data={"csrf_token": tokens["leader_a"], "confirm": "1", "unfinished": "3"},
     )
     refused = {
         "anonymous": 302,

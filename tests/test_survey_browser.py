@@ -112,7 +112,10 @@ def test_autosave_in_a_browser_survives_a_server_restart(server, browser):  # no
     browser.type("#email", MEMBERS[0])
     browser.type("#password", PASSWORD)
     browser.click("main form input[type=submit]")
-    logged_in = "return location.pathname.startsWith('/survey/') && document.readyState === 'complete' ? 'in' : ''"
+    logged_in = (
+        "return location.pathname.startsWith('/survey/') && document.readyState === 'complete'"
+        " ? 'in' : ''"
+    )
     browser.wait_for(logged_in, "in")  # the login has gone through before we go on
     browser.open(running.base + "/survey/1/areas/vision")
     browser.wait_for("return location.pathname", "/survey/1/areas/vision")

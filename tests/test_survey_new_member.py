@@ -39,7 +39,8 @@ def test_invited_member_answers_half_an_area_and_finds_it_again(app, demo):
     )
     assert reply.status_code == 302
     overview = browser.get(f"/survey/{round_.id}/").get_data(as_text=True)
-    assert "0 of 30 answered" in overview and "Start with the first area" in overview
+    assert "0 of 30 answered" in overview
+    assert f'href="/survey/{round_.id}/areas/vision">Start</a>' in overview
     token = page_token(browser, f"/survey/{round_.id}/areas/vision")
     given = {}
     for question, value in zip(vision.questions[:3], ("2", "4", "dont_know"), strict=True):
@@ -56,10 +57,12 @@ def test_invited_member_answers_half_an_area_and_finds_it_again(app, demo):
     again = app.test_client()
     assert login(again, "nina@sofia.example", "my own long password").status_code == 302
     overview = again.get(f"/survey/{round_.id}/").get_data(as_text=True)
-    assert "3 of 30 answered" in overview and "Continue where you left off" in overview
+    assert "3 of 30 answered" in overview  # Continue: back to the last question she saved
+    resume = f'href="/survey/{round_.id}/areas/vision#q-{vision.questions[2].key}">Continue</a>'
+    assert resume in overview
     page = again.get(f"/survey/{round_.id}/areas/vision").get_data(as_text=True)
     assert dict(CHECKED.findall(page)) == given
     assert "note 4" in page and "note dont_know" in page
     # the leader sees how far Nina got, not what she answered
-    team = leader.get(f"/survey/{round_.id}/team").get_data(as_text=True)
-    assert "Nina Petrova" in team and "3 / 30" in team and "note 4" not in team
+    team = leader.get(f"/survey/{round_.id}/team", follow_redirects=True).get_data(as_text=True)
+    assert "Nina Petrova" in team and "3 of 30 answered" in team and "note 4" not in team

@@ -6,7 +6,7 @@ another city are 404, like every object of another city.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,6 +17,8 @@ from ..errors import DmatError
 from ..extensions import db
 from ..lookups import normalize_email
 from ..models import Role, TokenPurpose, User, utcnow
+from ..survey.agreed import diverging_without_agreed
+from ..survey.progress import team_round
 from . import bp, operations
 from .forms import InviteForm
 from .mail import mail_configured, send_mail
@@ -43,8 +45,15 @@ def render_team(form: InviteForm | None = None, link: dict | None = None, status
         for m in members
         if m.password_hash is None
     }
+    round_id = request.args.get("round", type=int)
+    progress = team_round(current_user.city_id, round_id)
+    if round_id is not None and progress is None:
+        abort(404)
+    assessment = progress.assessment if progress is not None else None
     return render_template(
         "auth/team.html",
+        progress=progress,
+        diverging=diverging_without_agreed(assessment) if assessment is not None else 0,
         members=members,
         pending=pending,
         restorable={m.id for m in members if not m.active and may_restore(current_user, m)},

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -36,6 +37,7 @@ from .answers import (
     parse_posted_answer,
     write_answers,
 )
+from .progress import response_progress, team_progress, unfinished_members
 
 
 def _get_or_create(model, defaults: Mapping | None = None, **keys):
@@ -123,14 +125,37 @@ def save_page(
     return {}
 
 
-def set_complete(round_: Round, user: User, complete: bool) -> Response:
+def set_complete(
+    round_: Round, user: User, complete: bool, accepted_unanswered: int = 0
+) -> Response:
+    """Mark the user's response complete (or not). With unanswered questions it is marked
+    complete only when the user confirmed at least that many gaps (``accepted_unanswered``)."""
+    if complete:
+        progress = response_progress(round_.questionnaire, own_response(round_, user))
+        unanswered = progress.total - progress.answered
+        if unanswered > accepted_unanswered:
+            raise DmatError(
+                ngettext(
+                    "Not marked complete: %(num)d of %(total)d questions is unanswered. Answer "
+                    "it, or tick the box to confirm that you want to mark it complete anyway.",
+                    "Not marked complete: %(num)d of %(total)d questions are unanswered. Answer "
+                    "them, or tick the box to confirm that you want to mark it complete anyway.",
+                    unanswered,
+                    total=progress.total,
+                )
+            )
     response = response_for_writing(round_, user)
     response.completed_at = utcnow() if complete else None
     db.session.flush()
     return response
 
 
-def submit_assessment(round_: Round, leader: User) -> Assessment:
+def submit_assessment(
+    round_: Round, leader: User, *, confirmed: bool, accepted_unfinished: int = 0
+) -> Assessment:
+    """Submit the city's assessment once the leader ``confirmed`` it. While team members have
+    not marked their response complete, the confirmation must have named at least that many
+    (``accepted_unfinished``); the refusal says how many have not finished."""
     assessment = city_assessment(round_, leader.city_id)
     check_writable(round_, assessment)
     answers = 0
@@ -142,6 +167,21 @@ def submit_assessment(round_: Round, leader: User) -> Assessment:
         )
     if not answers:
         raise DmatError(_("Nobody in your team has answered yet; there is nothing to submit."))
+    members = [row for row in team_progress(round_, leader.city_id, assessment) if row.counts]
+    unfinished = len(unfinished_members(members))
+    if unfinished > (accepted_unfinished if confirmed else 0):
+        raise DmatError(
+            ngettext(
+                "Not submitted: %(num)d of %(total)d team members has not finished. Tick the "
+                "box to confirm that you want to submit anyway.",
+                "Not submitted: %(num)d of %(total)d team members have not finished. Tick the "
+                "box to confirm that you want to submit anyway.",
+                unfinished,
+                total=len(members),
+            )
+        )
+    if not confirmed:
+        raise DmatError(_("Tick the box to confirm the submission."))
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = leader.id

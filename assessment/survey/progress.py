@@ -11,8 +11,20 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
+from reports.context import previous_round
+
 from ..extensions import db
-from ..models import Answer, Area, Assessment, Question, Questionnaire, Response, Round, User
+from ..models import (
+    Answer,
+    AnswerKind,
+    Area,
+    Assessment,
+    Question,
+    Questionnaire,
+    Response,
+    Round,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -25,19 +37,56 @@ class Progress:
     def share(self) -> float:
         return self.answered / self.total if self.total else 0.0
 
-    def first_open_area(self, questionnaire: Questionnaire) -> Area:
-        """Where to resume: the first area with an unanswered question (else the first)."""
-        for area in questionnaire.areas:
-            answered, total = self.areas.get(area.key, (0, len(area.questions)))
-            if answered < total:
-                return area
-        return questionnaire.areas[0]
-
     def as_json(self, area_key: str | None = None) -> dict:
         data: dict = {"answered": self.answered, "total": self.total}
         if area_key is not None:
             data["area"] = {"answered": self.areas[area_key][0], "total": self.areas[area_key][1]}
         return data
+
+
+def last_saved_question(response: Response | None) -> tuple[str, str] | None:
+    """(area key, question key) of the response's most recently saved answer, if any."""
+    if response is None:
+        return None
+    row = db.session.execute(
+        select(Area.key, Question.key)
+        .join(Question, Question.area_id == Area.id)
+        .join(Answer, Answer.question_id == Question.id)
+        .where(Answer.response_id == response.id)
+        .order_by(Answer.updated_at.desc(), Answer.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+@dataclass(frozen=True)
+class EarlierAnswer:
+    """A respondent's own answer to a question (matched by key) in an earlier round."""
+
+    kind: AnswerKind
+    level: int | None
+    level_count: int
+
+
+def earlier_own_answers(round_: Round, user: User) -> tuple[Round | None, dict[str, EarlierAnswer]]:
+    """The city's previous round of the same questionnaire key (as the report takes it) and the
+    user's own answers in it by question key: one query for the answers, never another's."""
+    city = user.city
+    before = previous_round(round_, city) if city is not None else None
+    if before is None:
+        return None, {}
+    rows = db.session.execute(
+        select(Question.key, Answer.kind, Answer.level, Question.level_count)
+        .join(Answer, Answer.question_id == Question.id)
+        .join(Response, Answer.response_id == Response.id)
+        .join(Assessment, Response.assessment_id == Assessment.id)
+        .where(
+            Assessment.round_id == before.id,
+            Assessment.city_id == user.city_id,
+            Response.respondent_id == user.id,
+        )
+    )
+    return before, {key: EarlierAnswer(kind, level, count) for key, kind, level, count in rows}
 
 
 def own_answers(response: Response | None) -> dict[int, Answer]:
@@ -118,6 +167,21 @@ class MemberProgress:
     completed_at: datetime | None
     last_saved: datetime | None
 
+    @property
+    def counts(self) -> bool:
+        """Whether the member counts in "n of m team members have not finished": every active
+        member; a removed one is listed (their answers count) but can no longer finish."""
+        return self.user.active
+
+    @property
+    def finished(self) -> bool:
+        return self.completed_at is not None
+
+
+def unfinished_members(rows: list[MemberProgress]) -> list[MemberProgress]:
+    """The members who count and have not marked their response complete."""
+    return [row for row in rows if row.counts and not row.finished]
+
 
 def team_progress(round_: Round, city_id: int, assessment: Assessment | None):
     """Every team member (active, or removed but with answers) and how far they got."""
@@ -155,3 +219,43 @@ def rounds_for_city(city_id: int) -> list[tuple[Round, Assessment | None]]:
     }
     rounds = db.session.scalars(select(Round).order_by(Round.created_at.desc(), Round.id.desc()))
     return [(r, assessments.get(r.id)) for r in rounds if r.is_open or r.id in assessments]
+
+
+@dataclass(frozen=True)
+class TeamRound:
+    """A round as the team page shows it: each member's progress and who has not finished."""
+
+    round: Round
+    assessment: Assessment | None
+    total: int  # questions in the round's questionnaire
+    members: dict[int, MemberProgress]  # by user id
+    counted: int  # members who count in "n of m have not finished"
+    unfinished: list[MemberProgress]
+
+    @property
+    def locked(self) -> bool:
+        return not self.round.is_open or (
+            self.assessment is not None and self.assessment.is_submitted
+        )
+
+
+def team_round(city_id: int, round_id: int | None = None) -> TeamRound | None:
+    """The round ``round_id`` (None when the city cannot see it), or by default the newest open
+    round (else the newest one of the city), with the team's progress in it."""
+    rounds = rounds_for_city(city_id)
+    if round_id is not None:
+        chosen = next(((r, a) for r, a in rounds if r.id == round_id), None)
+    else:
+        chosen = next(((r, a) for r, a in rounds if r.is_open), rounds[0] if rounds else None)
+    if chosen is None:
+        return None
+    round_, assessment = chosen
+    rows = team_progress(round_, city_id, assessment)
+    return TeamRound(
+        round=round_,
+        assessment=assessment,
+        total=response_progress(round_.questionnaire, None).total,
+        members={row.user.id: row for row in rows},
+        counted=sum(1 for row in rows if row.counts),
+        unfinished=unfinished_members(rows),
+    )

@@ -22,9 +22,15 @@ from ..errors import DmatError
 from ..extensions import db
 from ..models import Area, Role, Round
 from ..web import round_or_404
-from . import agreed, autosave, bp, operations
+from . import autosave, bp, operations
 from .answers import UNCHANGED, AnswerRefused, check_writable
-from .progress import own_answers, response_progress, rounds_for_city, team_progress
+from .progress import (
+    earlier_own_answers,
+    last_saved_question,
+    own_answers,
+    response_progress,
+    rounds_for_city,
+)
 
 
 def area_or_404(round_: Round, key: str) -> Area:
@@ -72,8 +78,23 @@ def own(round_: Round):
 @roles_required(*CITY_ROLES)
 def overview(round_id: int):
     state = survey_state(round_or_404(round_id))
-    resume = state["progress"].first_open_area(state["questionnaire"])
-    return render_template("survey/overview.html", resume=resume, **state)
+    return render_template(
+        "survey/overview.html", resume=resume_address(state["round"], state["response"]), **state
+    )
+
+
+def resume_address(round_: Round, response) -> str:
+    """Where "Continue" goes: the question the member saved last (its area page, scrolled to
+    it); the first area when nothing is saved yet."""
+    last = last_saved_question(response)
+    if last is None:
+        return url_for(
+            "survey.area", round_id=round_.id, area_key=round_.questionnaire.areas[0].key
+        )
+    area_key, question_key = last
+    return url_for(
+        "survey.area", round_id=round_.id, area_key=area_key, _anchor=f"q-{question_key}"
+    )
 
 
 @bp.route("/survey/<int:round_id>/areas/<area_key>", methods=["GET", "POST"])
@@ -110,9 +131,12 @@ def area(round_id: int, area_key: str):
         flash(_("Nothing was saved: please correct the marked questions."), "error")
     areas = state["questionnaire"].areas
     position = areas.index(area)
+    earlier_round, earlier = earlier_own_answers(round_, current_user)
     return render_template(
         "survey/area.html",
         area=area,
+        earlier_round=earlier_round,
+        earlier=earlier,
         values=values,
         problems=problems,
         previous_area=areas[position - 1] if position > 0 else None,
@@ -193,17 +217,25 @@ def csrf_error(error):
     ), 400
 
 
+def posted_count(name: str) -> int:
+    """A count the person confirmed with a checkbox (0 when not ticked or not a number)."""
+    raw = request.form.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 6 else 0
+
+
 @bp.route("/survey/<int:round_id>/review", methods=["GET", "POST"])
 @roles_required(*CITY_ROLES)
 def review(round_id: int):
     round_ = round_or_404(round_id)
+    problem = None
     if request.method == "POST":
         complete = request.form.get("complete") == "1"
+        accepted = posted_count("unanswered") if request.form.get("confirm_gaps") == "1" else 0
         try:
-            operations.set_complete(round_, current_user, complete)
+            operations.set_complete(round_, current_user, complete, accepted)
         except DmatError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            problem = error.message
         else:
             db.session.commit()
             flash(
@@ -212,39 +244,46 @@ def review(round_id: int):
                 else _("Your response is marked as not complete."),
                 "success",
             )
-        return redirect(url_for("survey.review", round_id=round_id))
+            return redirect(url_for("survey.review", round_id=round_id))
     state = survey_state(round_)
     answered = own_answers(state["response"])
-    missing = [
-        (area, [q for q in area.questions if q.id not in answered])
+    areas = [
+        (
+            area,
+            [(q, answered.get(q.id)) for q in area.questions],
+            sum(1 for q in area.questions if q.id not in answered),
+        )
         for area in state["questionnaire"].areas
     ]
-    return render_template("survey/review.html", missing=missing, **state)
+    return render_template("survey/review.html", areas=areas, problem=problem, **state), (
+        400 if problem else 200
+    )
 
 
 @bp.get("/survey/<int:round_id>/team")
 @roles_required(Role.LEADER)
 def team(round_id: int):
-    state = survey_state(round_or_404(round_id))
-    members = team_progress(state["round"], current_user.city_id, state["assessment"])
-    assessment = state["assessment"]
-    diverging = agreed.diverging_without_agreed(assessment) if assessment else 0
-    return render_template("survey/team.html", members=members, diverging=diverging, **state)
+    """The old "Team progress" address: progress is on the one team page now."""
+    round_or_404(round_id)
+    return redirect(url_for("auth.team", round=round_id), 301)
 
 
 @bp.post("/survey/<int:round_id>/submit")
 @roles_required(Role.LEADER)
 def submit(round_id: int):
     round_ = round_or_404(round_id)
-    if request.form.get("confirm") != "1":
-        flash(_("Tick the box to confirm that the team has finished."), "error")
-        return redirect(url_for("survey.team", round_id=round_id))
+    back = url_for("auth.team", round=round_id, _anchor="submit-heading")
     try:
-        operations.submit_assessment(round_, current_user)
+        operations.submit_assessment(
+            round_,
+            current_user,
+            confirmed=request.form.get("confirm") == "1",
+            accepted_unfinished=posted_count("unfinished"),
+        )
     except DmatError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("survey.team", round_id=round_id))
+        return redirect(back)
     db.session.commit()
     flash(_("Your city's assessment is submitted."), "success")
     return redirect(url_for("survey.results", round_id=round_id, city_id=current_user.city_id))
