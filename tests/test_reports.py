@@ -416,3 +416,19 @@ def test_a_cohort_median_needs_three_cities_with_a_score_there(app, make_city, m
     words = flat(pdf_text(city_report(round_, athens, "en").pdf)[0])
     assert re.search(r"systems development 100\.0 5 · Leading 75\.0 3 ", words)
     assert "Cohort median: 75.0 (3 cities with a score)" in words
+
+
+@pytest.mark.parametrize(
+    ("language", "answered"),
+    [("en", "Answered by: %d of 3 team members"), ("bg", "Отговорили: %d от 3 членове на екипа")],
+)
+def test_each_area_says_how_many_members_answered(
+    app, make_city, make_round, make_user, language, answered
+):
+    from tests.test_results_page import skipping_team
+
+    round_, city, _assessment = skipping_team(make_round, make_city, make_user)
+    words = flat(pdf_text(city_report(round_, city, language).pdf)[0])
+    # completeness 100 % everywhere, but only the vision and data areas had two members' answers
+    found = re.findall(answered.replace("%d", r"(\d)"), words)
+    assert found == ["2", "1", "1", "1", "2"]

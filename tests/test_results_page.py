@@ -67,11 +67,12 @@ def test_figures_are_those_of_dmat_scores(client, demo, dmat):
         assert row[1] == one_decimal(figures["score"])
         assert row[2].startswith(str(figures["stage"]))
         assert row[3] == f"{round(100 * figures['completeness'])} %"
+        assert re.fullmatch(r"[1-8] of [1-8] team members", row[4])
         if figures["agreement"] is None:
-            assert row[4] == "–"
+            assert row[5] == "–"
         else:
-            assert row[4].startswith(one_decimal(figures["agreement"]))
-            assert ("low agreement" in row[4]) == (figures["agreement"] > 20)
+            assert row[5].startswith(one_decimal(figures["agreement"]))
+            assert ("low agreement" in row[5]) == (figures["agreement"] > 20)
         medians = statistics.quantiles(
             sorted(
                 r["areas"][key]["score"] for r in everyone if r["areas"][key]["score"] is not None
@@ -79,7 +80,7 @@ def test_figures_are_those_of_dmat_scores(client, demo, dmat):
             n=4,
             method="inclusive",
         )
-        assert row[5] == one_decimal(medians[1])
+        assert row[6] == one_decimal(medians[1])
 
     chart = radar(text)
     assert chart["scale"] == [0.0, 100.0]
@@ -218,7 +219,7 @@ def test_an_area_median_needs_three_cities_with_a_score(
     login(client, "leader@athens.example")
     text = client.get(f"/results/{round_.id}/{athens.id}").get_data(as_text=True)
     rows = area_rows(text)
-    assert [row[5:] for row in rows] == [
+    assert [row[6:] for row in rows] == [
         ["25.0", "3"],
         ["25.0", "3"],
         ["75.0", "3"] if all_score else ["not enough cities", "1"],
@@ -230,3 +231,108 @@ def test_an_area_median_needs_three_cities_with_a_score(
     assert "The cohort is the 3 cities that have submitted in this round" in text
     if not all_score:
         assert "75.0" not in text  # Σόφια's systems score, the only one
+
+
+def section_rows(page: str, heading: str) -> list[list[str]]:
+    """The body rows of the first table after ``heading``, as lists of cell texts."""
+    table = page[page.index(heading) :]
+    table = table[table.index("<tbody>") : table.index("</table>")]
+    return [
+        [
+            " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+
+
+def skipping_team(make_round, make_city, make_user):
+    """Three members in Πλόβντιβ: the first answers all 30 questions (level 3), the second only
+    the first three vision questions (level 1), the third only the first data question (level
+    2). Completeness is 100 % in every area; most areas were answered by one member of three."""
+    from tests.test_reports import assess
+
+    round_ = make_round("Пролет 2024")
+    city = make_city("Πλόβντιβ", "BG")
+
+    def level(area, index, respondent):
+        if respondent == 0:
+            return 3
+        if respondent == 1:
+            return 1 if area == "vision" and index < 3 else None
+        return 2 if area == "data" and index == 0 else None
+
+    assessment = assess(round_, city, level=level, respondents=3)
+    make_user("leader@plovdiv.example", Role.LEADER, city)
+    return round_, city, assessment
+
+
+def test_each_area_and_question_says_how_many_members_answered(
+    client, make_round, make_city, make_user
+):
+    from assessment.models import AgreedAnswer, AnswerKind
+
+    round_, city, assessment = skipping_team(make_round, make_city, make_user)
+    governance = round_.questionnaire.areas[1]
+    db.session.add(
+        AgreedAnswer(
+            assessment_id=assessment.id,
+            question_id=governance.questions[0].id,
+            kind=AnswerKind.LEVEL,
+            level=3,
+            rationale="Работна среща",
+        )
+    )
+    db.session.commit()
+    login(client, "leader@plovdiv.example")
+    text = client.get(f"/results/{round_.id}/{city.id}").get_data(as_text=True)
+    rows = area_rows(text)
+    assert [row[3] for row in rows] == ["100 %"] * 5  # rule 3: someone answered every question
+    assert [row[4] for row in rows] == [
+        "2 of 3 team members",
+        "1 of 3 team members",
+        "1 of 3 team members",
+        "1 of 3 team members",
+        "2 of 3 team members",
+    ]
+    assert "of the 3 who answered in this round" in text
+    weakest = section_rows(text, "Questions with the lowest scores")
+    vision, data = round_.questionnaire.areas[0], round_.questionnaire.areas[4]
+    expected = [(q, "2 of 3 team members") for q in vision.questions[:3]]  # 25.0 each
+    expected.append((data.questions[0], "2 of 3 team members"))  # 37.5
+    expected.append((vision.questions[3], "1 of 3 team members"))  # 50.0
+    assert [(row[0], row[2], row[3]) for row in weakest] == [
+        (q.text["en"], "25.0" if q in vision.questions[:3] else "37.5" if q is data.questions[0]
+         else "50.0", answered)
+        for q, answered in expected
+    ]  # fmt: skip
+    (agreed_row,) = section_rows(text, 'id="agreed-heading"')
+    assert agreed_row[0] == governance.questions[0].text["en"]
+    assert agreed_row[-1] == "1 of 3 team members"  # the members' answers, not the agreed one
+
+
+def test_answer_counts_are_one_query_whatever_the_questions(app, make_round, make_city, make_user):
+    from sqlalchemy import event
+
+    from assessment.results import answer_counts
+
+    round_, _city, assessment = skipping_team(make_round, make_city, make_user)
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    # the questionnaire is loaded (as on the page, which has shown it already)
+    assert len([q for a in assessment.round.questionnaire.areas for q in a.questions]) == 30
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        counts = answer_counts(assessment)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert counts.respondents == 3
+    assert counts.areas == {
+        "vision": 2, "governance": 1, "systems": 1, "user_centric": 1, "data": 2
+    }  # fmt: skip
+    assert sum(counts.questions.values()) == 30 + 3 + 1
+    assert counts.question(round_.questionnaire.areas[4].questions[1].key) == 1

@@ -20,7 +20,7 @@ from ..errors import DmatError
 from ..extensions import db
 from ..insights import next_steps, weakest_questions
 from ..models import City
-from ..results import COHORT_MINIMUM, city_cohort, round_scores
+from ..results import COHORT_MINIMUM, answer_counts, city_cohort, round_scores
 from ..web import round_or_404
 from . import agreed, bp, operations
 
@@ -66,6 +66,7 @@ def results(round_id: int, city_id: int):
         weakest=weakest_questions(questionnaire, scores.result, count=5),
         steps=next_steps(questionnaire, scores.result),
         agreed=agreed.agreed_list(scores.assessment),
+        counts=answer_counts(scores.assessment),
         fallback=fallback,
         programme=programme,
     )
