@@ -85,7 +85,7 @@ def test_figures_are_those_of_dmat_scores(client, demo, dmat):
     chart = radar(text)
     assert chart["scale"] == [0.0, 100.0]
     city_series, cohort = chart["series"]
-    assert city_series["name"] == "Sofia"
+    assert city_series["name"] == "Sofia, 2020 baseline"  # as in the PDF report
     assert city_series["values"] == [expected["areas"][k]["score"] for k in areas]  # unrounded
     assert cohort["dashed"] is True and "21" in cohort["name"]
     assert f"/vendor/plotly-{PLOTLY_VERSION}.min.js" in text and "cdn" not in text.lower()
@@ -182,7 +182,9 @@ def test_a_city_named_like_a_link_is_plain_text_in_the_radar(client, demo):
     round_ = round_named("2020 baseline")
     text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
     city_series = radar(text)["series"][0]
-    assert city_series["name"] == '&lt;a href="https://evil.example/"&gt;EVIL&lt;/a&gt;'
+    assert (
+        city_series["name"] == '&lt;a href="https://evil.example/"&gt;EVIL&lt;/a&gt;, 2020 baseline'
+    )
     assert '<a href="https://evil.example/"' not in text
 
 
@@ -295,7 +297,7 @@ def test_each_area_and_question_says_how_many_members_answered(
         "1 of 3 team members",
         "2 of 3 team members",
     ]
-    assert "of the 3 who answered in this round" in text
+    assert "an area can be complete although only one member answered it" in text
     weakest = section_rows(text, "Questions with the lowest scores")
     vision, data = round_.questionnaire.areas[0], round_.questionnaire.areas[4]
     expected = [(q, "2 of 3 team members") for q in vision.questions[:3]]  # 25.0 each
@@ -336,3 +338,68 @@ def test_answer_counts_are_one_query_whatever_the_questions(app, make_round, mak
     }  # fmt: skip
     assert sum(counts.questions.values()) == 30 + 3 + 1
     assert counts.question(round_.questionnaire.areas[4].questions[1].key) == 1
+
+
+def rounds_with_a_previous_one(make_round, make_city, make_user):
+    """Αθήνα answers R1 at level 1 (0.0 everywhere), starts R2 without submitting it (level 5)
+    and answers R3 at level 3 (50.0); Пловдив alone answers R2."""
+    from tests.test_reports import assess
+
+    first, second, third = make_round("Пролет 2022"), make_round("Есен 2022"), make_round("2024")
+    athens, plovdiv = make_city("Αθήνα", "GR"), make_city("Пловдив", "BG")
+    assess(first, athens, level=lambda a, q, r: 1)
+    assess(second, athens, level=lambda a, q, r: 5, submitted=False)
+    assess(second, plovdiv, level=lambda a, q, r: 2)
+    assess(third, athens, level=lambda a, q, r: 3)
+    make_user("leader@athens.example", Role.LEADER, athens)
+    return first, third, athens
+
+
+def test_the_previous_round_column_change_and_radar_series(
+    client, make_round, make_city, make_user
+):
+    first, third, athens = rounds_with_a_previous_one(make_round, make_city, make_user)
+    login(client, "leader@athens.example")
+    text = client.get(f"/results/{third.id}/{athens.id}").get_data(as_text=True)
+    # the latest earlier round in which the city has a submitted assessment: not Есен 2022
+    header = text[
+        text.index('class="area-table"') : text.index("<tbody>", text.index('class="area-table"'))
+    ]
+    assert "Пролет 2022" in header and "Есен 2022" not in text
+    assert [row[3:5] for row in area_rows(text)] == [["0.0", "+50.0"]] * 5
+    assert "Пролет 2022: 0.0 · Change: +50.0" in " ".join(text.split())
+    series = radar(text)["series"]
+    assert [(s["name"], s["values"]) for s in series] == [
+        ("Αθήνα, 2024", [50.0] * 5),
+        ("Αθήνα, Пролет 2022", [0.0] * 5),
+    ]
+    assert "no earlier result to compare with" not in text
+    first_page = client.get(f"/results/{first.id}/{athens.id}").get_data(as_text=True)
+    assert "no earlier result to compare with" in first_page
+    assert len(radar(first_page)["series"]) == 1 and ">Change</th>" not in first_page
+
+
+def test_the_radar_has_the_stage_rings_and_the_page_says_how_to_read_it(
+    client, make_round, make_city, make_user
+):
+    _first, third, athens = rounds_with_a_previous_one(make_round, make_city, make_user)
+    login(client, "leader@athens.example")
+    text = client.get(f"/results/{third.id}/{athens.id}").get_data(as_text=True)
+    assert radar(text)["stages"] == [
+        {"from": 0.0, "label": "1 · Initial"},
+        {"from": 20.0, "label": "2 · Developing"},
+        {"from": 40.0, "label": "3 · Defined"},
+        {"from": 60.0, "label": "4 · Managed"},
+        {"from": 80.0, "label": "5 · Leading"},
+    ]
+    assert "rings at the stage boundaries 20, 40, 60 and 80" in text
+    method = " ".join(html.unescape(text[text.index('id="method-heading"') :]).split())
+    assert "How to read these results" in method
+    for words in (
+        "from 60 to below 80",
+        "A question's score is the average of the team's answers",
+        "an area can be complete although only one member answered it",
+        "Above 20 points it is marked",
+        "2 members of the city's team answered at least one question in this round.",
+    ):
+        assert words in method, words

@@ -32,6 +32,23 @@
     return values.concat([values[0]]);
   }
 
+  // the stages of the scoring rules: the rings are drawn at their edges (as in the PDF's radar)
+  // and each point's hover names its stage
+  var stages = chart.stages || [];
+  var rings = stages.map(function (band) {
+    return band.from;
+  }).concat([chart.scale[1]]);
+
+  function stageOf(value) {
+    var label = "";
+    stages.forEach(function (band) {
+      if (value !== null && value >= band.from) {
+        label = band.label;
+      }
+    });
+    return label;
+  }
+
   var traces = chart.series.map(function (series) {
     return {
       type: "scatterpolar",
@@ -44,12 +61,14 @@
       line: { color: series.colour, width: 2, dash: series.dashed ? "dash" : "solid" },
       marker: { color: series.colour, size: 6 },
       connectgaps: false,
-      hovertemplate: "%{theta}: %{r:.1f}<extra>" + series.name + "</extra>",
+      customdata: closed(series.values.map(stageOf)),
+      hovertemplate: "%{theta}: %{r:.1f} (%{customdata})<extra>" + series.name + "</extra>",
     };
   });
   var layout = {
     polar: {
-      radialaxis: { range: chart.scale, tickvals: [0, 20, 40, 60, 80, 100], angle: 90 },
+      gridshape: "linear", // polygons, as the printed radar's rings
+      radialaxis: { range: chart.scale, tickvals: rings, angle: 90, gridcolor: "#c9d1d9" },
       angularaxis: { direction: "clockwise", rotation: 90 },
     },
     showlegend: true,
