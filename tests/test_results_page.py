@@ -403,3 +403,19 @@ def test_the_radar_has_the_stage_rings_and_the_page_says_how_to_read_it(
         "2 members of the city's team answered at least one question in this round.",
     ):
         assert words in method, words
+
+
+def test_the_chart_area_says_the_chart_could_not_be_drawn_until_it_is(client, demo):
+    """The message is in the HTML (results-radar.js removes it once it has drawn the chart), so
+    it stays when plotly.js does not load; the figures table follows in the page."""
+    round_ = round_named("2020 baseline")
+    sofia = city_named("Sofia")
+    login(client, "leader@sofia.example", DEMO_PASSWORD)
+    text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
+    chart_area = text[text.index('id="radar"') : text.index("</div>", text.index('id="radar"'))]
+    assert (
+        '<p class="chart-fallback" data-chart-fallback>The chart could not be drawn; the figures'
+        " are in the table below.</p>" in chart_area
+    )
+    assert text.index('id="radar"') < text.index('class="area-table"')
+    assert "<script>" not in text  # no inline script (CSP): the message is plain HTML

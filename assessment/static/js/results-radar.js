@@ -1,5 +1,7 @@
 // Draws the results radar with plotly.js (served by the app) from the chart data on the page:
-// the same data, axis order, scale and colours as the radar in the PDF report.
+// the same data, axis order, scale and colours as the radar in the PDF report. The chart area
+// holds a message that it could not be drawn (class chart-fallback): it stays when plotly.js does
+// not load, and goes once the chart is drawn.
 (function () {
   "use strict";
 
@@ -76,5 +78,13 @@
     margin: { l: 60, r: 60, t: 30, b: 30 },
     font: { family: "DejaVu Sans, Segoe UI, system-ui, sans-serif", size: 13 },
   };
-  window.Plotly.newPlot(target, traces, layout, { responsive: true, displaylogo: false });
+  // the chart area says that the chart could not be drawn (plotly.js did not load, or failed)
+  // until the chart is there; only then does the message go
+  window.Plotly.newPlot(target, traces, layout, { responsive: true, displaylogo: false }).then(
+    function () {
+      target.querySelectorAll("[data-chart-fallback]").forEach(function (message) {
+        message.remove();
+      });
+    }
+  );
 })();
