@@ -33,17 +33,21 @@ class LiveServer:
         # requests must not run inside the test's app context: a fresh context for the thread
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        # the links the app makes (invitations, resets) name the site's address, this server
-        app.config["BASE_URL"] = self.url
+        self.app = app
         self.thread = threading.Thread(
             target=contextvars.Context().run, args=(self.server.serve_forever,), daemon=True
         )
 
     def __enter__(self) -> LiveServer:
+        # the links the app makes (invitations, resets) name the site's address: this server's,
+        # while it serves (the app is the suite's, so the address is put back afterwards)
+        self.base_url = self.app.config["BASE_URL"]
+        self.app.config["BASE_URL"] = self.url
         self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
+        self.app.config["BASE_URL"] = self.base_url
         self.server.shutdown()
         self.thread.join(timeout=10)
         self.server.server_close()
