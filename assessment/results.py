@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy import Float, case, cast, func, literal_column, select, union_all
 
 from . import scoring
 from .extensions import db
@@ -377,3 +377,54 @@ def city_cohort(round_: Round) -> CityCohort:
             for key, figure in statistics.items()
         },
     )
+
+
+@dataclass(frozen=True)
+class AnswerCounts:
+    """How many of a city's team members answered each area and question of a round.
+
+    ``respondents`` is DESIGN.md's count (members with at least one answer in the round); an
+    area's count is the members with at least one answer (of any kind) in the area, a
+    question's the members who answered it. Completeness (rule 3) says whether *someone*
+    answered each question; these say how many did.
+    """
+
+    respondents: int
+    areas: dict[str, int]
+    questions: dict[str, int]
+
+    def area(self, key: str) -> int:
+        return self.areas.get(key, 0)
+
+    def question(self, key: str) -> int:
+        return self.questions.get(key, 0)
+
+
+def answer_counts(assessment: Assessment) -> AnswerCounts:
+    """The team's answer counts of ``assessment``: one query (three GROUP BYs in a UNION ALL),
+    whatever the number of questions. Agreed answers (rule 9) are not members' answers and do
+    not count."""
+    answers = _answers_of([assessment.id])
+    members = func.count(func.distinct(Answer.response_id))
+    # the kind of each row as a constant column: 0 the round, 1 an area, 2 a question
+    per_round = answers.add_columns(literal_column("0"), literal_column("NULL"), members)
+    per_area = answers.add_columns(literal_column("1"), Question.area_id, members).group_by(
+        Question.area_id
+    )
+    per_question = answers.add_columns(
+        literal_column("2"), Answer.question_id, func.count()
+    ).group_by(Answer.question_id)
+    rows = db.session.execute(union_all(per_round, per_area, per_question)).all()
+    area_keys = {area.id: area.key for area in assessment.round.questionnaire.areas}
+    question_keys = {
+        q.id: q.key for area in assessment.round.questionnaire.areas for q in area.questions
+    }
+    respondents, areas, questions = 0, {}, {}
+    for kind, item_id, count in rows:
+        if kind == 0:
+            respondents = int(count)
+        elif kind == 1:
+            areas[area_keys[item_id]] = int(count)
+        else:
+            questions[question_keys[item_id]] = int(count)
+    return AnswerCounts(respondents, areas, questions)

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
-from assessment.charts import radar_chart
+from assessment.charts import RadarChart, radar_chart
 from assessment.extensions import db
 from assessment.insights import (
     QuestionFinding,
@@ -26,6 +26,7 @@ from assessment.models import (
     Answer,
     Area,
     Assessment,
+    AssessmentStatus,
     City,
     Question,
     Questionnaire,
@@ -34,8 +35,10 @@ from assessment.models import (
 )
 from assessment.results import (
     COHORT_MINIMUM,
+    CityCohort,
     CityScores,
     QuestionSpread,
+    answer_counts,
     city_cohort,
     question_spreads,
     round_scores,
@@ -74,8 +77,11 @@ class DataState:
     latest: datetime | None
 
 
-def previous_round(round_: Round, city: City | None = None) -> Round | None:
-    """The latest earlier round of the same questionnaire key (where ``city`` has an assessment)."""
+def previous_round(
+    round_: Round, city: City | None = None, submitted: bool = False
+) -> Round | None:
+    """The latest earlier round of the same questionnaire key (where ``city`` has an assessment;
+    with ``submitted``, a submitted one: the results a city may see)."""
     query = (
         select(Round)
         .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
@@ -94,7 +100,47 @@ def previous_round(round_: Round, city: City | None = None) -> Round | None:
         query = query.join(Assessment, Assessment.round_id == Round.id).where(
             Assessment.city_id == city.id
         )
+        if submitted:
+            query = query.where(Assessment.status == AssessmentStatus.SUBMITTED)
     return db.session.scalar(query)
+
+
+def previous_result(round_: Round, city: City) -> tuple[Round | None, CityResult | None]:
+    """The city's results in its previous round (``previous_round``, submitted only), as the
+    results page and the city report compare with them: (round, result), or (None, None)."""
+    before = previous_round(round_, city, submitted=True)
+    if before is None:
+        return None, None
+    return before, round_scores(before, [city.id])[0].result
+
+
+def city_radar_chart(
+    round_: Round,
+    city: City,
+    result: CityResult,
+    previous: tuple[Round | None, CityResult | None],
+    cohort: CityCohort,
+    language: str,
+) -> RadarChart:
+    """The city's radar, the same on its results page and in its PDF report: this round, the
+    previous round (where there is one) and the cohort median (where shown)."""
+    axes = area_axes(round_.questionnaire, language)
+    series = [(_("%(city)s, %(round)s", city=city.name, round=round_.name), area_scores(result))]
+    before, before_result = previous
+    if before is not None and before_result is not None:
+        series.append(
+            (
+                _("%(city)s, %(round)s", city=city.name, round=before.name),
+                area_scores(before_result),
+            )
+        )
+    median_series = None
+    if cohort.any_shown:
+        median_series = (
+            _("Median of %(count)d cities", count=cohort.cities),
+            cohort.medians(key for key, _label in axes),
+        )
+    return radar_chart(axes, series, cohort=median_series)
 
 
 def data_state(assessment_ids: list[int]) -> DataState:
@@ -125,7 +171,8 @@ def team_comments(assessment: Assessment) -> dict[int, list[tuple[Question, str]
 
 
 def area_axes(questionnaire: Questionnaire, language: str) -> list[tuple[str, str]]:
-    return [(area.key, localized(area.title, language)) for area in questionnaire.areas]
+    fallback = questionnaire.languages[0]
+    return [(area.key, localized(area.title, language, fallback)) for area in questionnaire.areas]
 
 
 def area_scores(result: CityResult | None) -> dict[str, float | None]:
@@ -156,8 +203,7 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
 
     cohort = city_cohort(round_)  # the same figures as the city's results page
 
-    before = previous_round(round_, city)
-    before_result = round_scores(before, [city.id])[0].result if before is not None else None
+    before, before_result = previous_result(round_, city)
 
     spreads = question_spreads(own.assessment)
     comments = team_comments(own.assessment)
@@ -187,22 +233,7 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
             )
         )
 
-    axes = area_axes(questionnaire, language)
-    series = [(_("%(city)s, %(round)s", city=city.name, round=round_.name), area_scores(result))]
-    if before_result is not None:
-        series.append(
-            (
-                _("%(city)s, %(round)s", city=city.name, round=before.name),
-                area_scores(before_result),
-            )
-        )
-    median_series = None
-    if cohort.any_shown:
-        median_series = (
-            _("Median of %(count)d cities", count=cohort.cities),
-            cohort.medians(key for key, _label in axes),
-        )
-    chart = radar_chart(axes, series, cohort=median_series)
+    chart = city_radar_chart(round_, city, result, (before, before_result), cohort, language)
     radar = render_radar(
         chart,
         title=_("Radar chart of the area scores; the figures follow in the table below."),
@@ -221,6 +252,7 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
         "previous_round": before,
         "previous_result": before_result,
         "cohort": cohort,
+        "counts": answer_counts(own.assessment),
         "cohort_size": cohort.cities,
         "cohort_minimum": COHORT_MINIMUM,
         "with_cohort": cohort.cities >= COHORT_MINIMUM,

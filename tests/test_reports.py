@@ -416,3 +416,34 @@ def test_a_cohort_median_needs_three_cities_with_a_score_there(app, make_city, m
     words = flat(pdf_text(city_report(round_, athens, "en").pdf)[0])
     assert re.search(r"systems development 100\.0 5 · Leading 75\.0 3 ", words)
     assert "Cohort median: 75.0 (3 cities with a score)" in words
+
+
+@pytest.mark.parametrize(
+    ("language", "answered"),
+    [("en", "Answered by: %d of 3 team members"), ("bg", "Отговорили: %d от 3 членове на екипа")],
+)
+def test_each_area_says_how_many_members_answered(
+    app, make_city, make_round, make_user, language, answered
+):
+    from tests.test_results_page import skipping_team
+
+    round_, city, _assessment = skipping_team(make_round, make_city, make_user)
+    words = flat(pdf_text(city_report(round_, city, language).pdf)[0])
+    # completeness 100 % everywhere, but only the vision and data areas had two members' answers
+    found = re.findall(answered.replace("%d", r"(\d)"), words)
+    assert found == ["2", "1", "1", "1", "2"]
+
+
+def test_the_report_compares_with_the_same_previous_round_as_the_results_page(
+    app, make_city, make_round, make_user
+):
+    from tests.test_results_page import rounds_with_a_previous_one
+
+    _first, third, athens = rounds_with_a_previous_one(make_round, make_city, make_user)
+    words = flat(pdf_text(city_report(third, athens, "en").pdf)[0])
+    # Есен 2022 has the city's assessment, but not submitted: the report skips it, as the page does
+    assert "Пролет 2022" in words and "Есен 2022" not in words
+    assert re.search(r"Overall 50\.0 3 · Defined 0\.0 \+50\.0", words)
+    # the method text the results page shares
+    assert "an area can be complete although only one member answered it" in words
+    assert 'the results say "insufficient data" instead of a number' in words

@@ -67,11 +67,12 @@ def test_figures_are_those_of_dmat_scores(client, demo, dmat):
         assert row[1] == one_decimal(figures["score"])
         assert row[2].startswith(str(figures["stage"]))
         assert row[3] == f"{round(100 * figures['completeness'])} %"
+        assert re.fullmatch(r"[1-8] of [1-8] team members", row[4])
         if figures["agreement"] is None:
-            assert row[4] == "–"
+            assert row[5] == "–"
         else:
-            assert row[4].startswith(one_decimal(figures["agreement"]))
-            assert ("low agreement" in row[4]) == (figures["agreement"] > 20)
+            assert row[5].startswith(one_decimal(figures["agreement"]))
+            assert ("low agreement" in row[5]) == (figures["agreement"] > 20)
         medians = statistics.quantiles(
             sorted(
                 r["areas"][key]["score"] for r in everyone if r["areas"][key]["score"] is not None
@@ -79,12 +80,12 @@ def test_figures_are_those_of_dmat_scores(client, demo, dmat):
             n=4,
             method="inclusive",
         )
-        assert row[5] == one_decimal(medians[1])
+        assert row[6] == one_decimal(medians[1])
 
     chart = radar(text)
     assert chart["scale"] == [0.0, 100.0]
     city_series, cohort = chart["series"]
-    assert city_series["name"] == "Sofia"
+    assert city_series["name"] == "Sofia, 2020 baseline"  # as in the PDF report
     assert city_series["values"] == [expected["areas"][k]["score"] for k in areas]  # unrounded
     assert cohort["dashed"] is True and "21" in cohort["name"]
     assert f"/vendor/plotly-{PLOTLY_VERSION}.min.js" in text and "cdn" not in text.lower()
@@ -181,7 +182,9 @@ def test_a_city_named_like_a_link_is_plain_text_in_the_radar(client, demo):
     round_ = round_named("2020 baseline")
     text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
     city_series = radar(text)["series"][0]
-    assert city_series["name"] == '&lt;a href="https://evil.example/"&gt;EVIL&lt;/a&gt;'
+    assert (
+        city_series["name"] == '&lt;a href="https://evil.example/"&gt;EVIL&lt;/a&gt;, 2020 baseline'
+    )
     assert '<a href="https://evil.example/"' not in text
 
 
@@ -218,7 +221,7 @@ def test_an_area_median_needs_three_cities_with_a_score(
     login(client, "leader@athens.example")
     text = client.get(f"/results/{round_.id}/{athens.id}").get_data(as_text=True)
     rows = area_rows(text)
-    assert [row[5:] for row in rows] == [
+    assert [row[6:] for row in rows] == [
         ["25.0", "3"],
         ["25.0", "3"],
         ["75.0", "3"] if all_score else ["not enough cities", "1"],
@@ -230,3 +233,189 @@ def test_an_area_median_needs_three_cities_with_a_score(
     assert "The cohort is the 3 cities that have submitted in this round" in text
     if not all_score:
         assert "75.0" not in text  # Σόφια's systems score, the only one
+
+
+def section_rows(page: str, heading: str) -> list[list[str]]:
+    """The body rows of the first table after ``heading``, as lists of cell texts."""
+    table = page[page.index(heading) :]
+    table = table[table.index("<tbody>") : table.index("</table>")]
+    return [
+        [
+            " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+
+
+def skipping_team(make_round, make_city, make_user):
+    """Three members in Πλόβντιβ: the first answers all 30 questions (level 3), the second only
+    the first three vision questions (level 1), the third only the first data question (level
+    2). Completeness is 100 % in every area; most areas were answered by one member of three."""
+    from tests.test_reports import assess
+
+    round_ = make_round("Пролет 2024")
+    city = make_city("Πλόβντιβ", "BG")
+
+    def level(area, index, respondent):
+        if respondent == 0:
+            return 3
+        if respondent == 1:
+            return 1 if area == "vision" and index < 3 else None
+        return 2 if area == "data" and index == 0 else None
+
+    assessment = assess(round_, city, level=level, respondents=3)
+    make_user("leader@plovdiv.example", Role.LEADER, city)
+    return round_, city, assessment
+
+
+def test_each_area_and_question_says_how_many_members_answered(
+    client, make_round, make_city, make_user
+):
+    from assessment.models import AgreedAnswer, AnswerKind
+
+    round_, city, assessment = skipping_team(make_round, make_city, make_user)
+    governance = round_.questionnaire.areas[1]
+    db.session.add(
+        AgreedAnswer(
+            assessment_id=assessment.id,
+            question_id=governance.questions[0].id,
+            kind=AnswerKind.LEVEL,
+            level=3,
+            rationale="Работна среща",
+        )
+    )
+    db.session.commit()
+    login(client, "leader@plovdiv.example")
+    text = client.get(f"/results/{round_.id}/{city.id}").get_data(as_text=True)
+    rows = area_rows(text)
+    assert [row[3] for row in rows] == ["100 %"] * 5  # rule 3: someone answered every question
+    assert [row[4] for row in rows] == [
+        "2 of 3 team members",
+        "1 of 3 team members",
+        "1 of 3 team members",
+        "1 of 3 team members",
+        "2 of 3 team members",
+    ]
+    assert "an area can be complete although only one member answered it" in text
+    weakest = section_rows(text, "Questions with the lowest scores")
+    vision, data = round_.questionnaire.areas[0], round_.questionnaire.areas[4]
+    expected = [(q, "2 of 3 team members") for q in vision.questions[:3]]  # 25.0 each
+    expected.append((data.questions[0], "2 of 3 team members"))  # 37.5
+    expected.append((vision.questions[3], "1 of 3 team members"))  # 50.0
+    assert [(row[0], row[2], row[3]) for row in weakest] == [
+        (q.text["en"], "25.0" if q in vision.questions[:3] else "37.5" if q is data.questions[0]
+         else "50.0", answered)
+        for q, answered in expected
+    ]  # fmt: skip
+    (agreed_row,) = section_rows(text, 'id="agreed-heading"')
+    assert agreed_row[0] == governance.questions[0].text["en"]
+    assert agreed_row[-1] == "1 of 3 team members"  # the members' answers, not the agreed one
+
+
+def test_answer_counts_are_one_query_whatever_the_questions(app, make_round, make_city, make_user):
+    from sqlalchemy import event
+
+    from assessment.results import answer_counts
+
+    round_, _city, assessment = skipping_team(make_round, make_city, make_user)
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    # the questionnaire is loaded (as on the page, which has shown it already)
+    assert len([q for a in assessment.round.questionnaire.areas for q in a.questions]) == 30
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        counts = answer_counts(assessment)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert counts.respondents == 3
+    assert counts.areas == {
+        "vision": 2, "governance": 1, "systems": 1, "user_centric": 1, "data": 2
+    }  # fmt: skip
+    assert sum(counts.questions.values()) == 30 + 3 + 1
+    assert counts.question(round_.questionnaire.areas[4].questions[1].key) == 1
+
+
+def rounds_with_a_previous_one(make_round, make_city, make_user):
+    """Αθήνα answers R1 at level 1 (0.0 everywhere), starts R2 without submitting it (level 5)
+    and answers R3 at level 3 (50.0); Пловдив alone answers R2."""
+    from tests.test_reports import assess
+
+    first, second, third = make_round("Пролет 2022"), make_round("Есен 2022"), make_round("2024")
+    athens, plovdiv = make_city("Αθήνα", "GR"), make_city("Пловдив", "BG")
+    assess(first, athens, level=lambda a, q, r: 1)
+    assess(second, athens, level=lambda a, q, r: 5, submitted=False)
+    assess(second, plovdiv, level=lambda a, q, r: 2)
+    assess(third, athens, level=lambda a, q, r: 3)
+    make_user("leader@athens.example", Role.LEADER, athens)
+    return first, third, athens
+
+
+def test_the_previous_round_column_change_and_radar_series(
+    client, make_round, make_city, make_user
+):
+    first, third, athens = rounds_with_a_previous_one(make_round, make_city, make_user)
+    login(client, "leader@athens.example")
+    text = client.get(f"/results/{third.id}/{athens.id}").get_data(as_text=True)
+    # the latest earlier round in which the city has a submitted assessment: not Есен 2022
+    header = text[
+        text.index('class="area-table"') : text.index("<tbody>", text.index('class="area-table"'))
+    ]
+    assert "Пролет 2022" in header and "Есен 2022" not in text
+    assert [row[3:5] for row in area_rows(text)] == [["0.0", "+50.0"]] * 5
+    assert "Пролет 2022: 0.0 · Change: +50.0" in " ".join(text.split())
+    series = radar(text)["series"]
+    assert [(s["name"], s["values"]) for s in series] == [
+        ("Αθήνα, 2024", [50.0] * 5),
+        ("Αθήνα, Пролет 2022", [0.0] * 5),
+    ]
+    assert "no earlier result to compare with" not in text
+    first_page = client.get(f"/results/{first.id}/{athens.id}").get_data(as_text=True)
+    assert "no earlier result to compare with" in first_page
+    assert len(radar(first_page)["series"]) == 1 and ">Change</th>" not in first_page
+
+
+def test_the_radar_has_the_stage_rings_and_the_page_says_how_to_read_it(
+    client, make_round, make_city, make_user
+):
+    _first, third, athens = rounds_with_a_previous_one(make_round, make_city, make_user)
+    login(client, "leader@athens.example")
+    text = client.get(f"/results/{third.id}/{athens.id}").get_data(as_text=True)
+    assert radar(text)["stages"] == [
+        {"from": 0.0, "label": "1 · Initial"},
+        {"from": 20.0, "label": "2 · Developing"},
+        {"from": 40.0, "label": "3 · Defined"},
+        {"from": 60.0, "label": "4 · Managed"},
+        {"from": 80.0, "label": "5 · Leading"},
+    ]
+    assert "rings at the stage boundaries 20, 40, 60 and 80" in text
+    method = " ".join(html.unescape(text[text.index('id="method-heading"') :]).split())
+    assert "How to read these results" in method
+    for words in (
+        "from 60 to below 80",
+        "A question's score is the average of the team's answers",
+        "an area can be complete although only one member answered it",
+        "Above 20 points it is marked",
+        "2 members of the city's team answered at least one question in this round.",
+    ):
+        assert words in method, words
+
+
+def test_the_chart_area_says_the_chart_could_not_be_drawn_until_it_is(client, demo):
+    """The message is in the HTML (results-radar.js removes it once it has drawn the chart), so
+    it stays when plotly.js does not load; the figures table follows in the page."""
+    round_ = round_named("2020 baseline")
+    sofia = city_named("Sofia")
+    login(client, "leader@sofia.example", DEMO_PASSWORD)
+    text = client.get(f"/results/{round_.id}/{sofia.id}").get_data(as_text=True)
+    chart_area = text[text.index('id="radar"') : text.index("</div>", text.index('id="radar"'))]
+    assert (
+        '<p class="chart-fallback" data-chart-fallback>The chart could not be drawn; the figures'
+        " are in the table below.</p>" in chart_area
+    )
+    assert text.index('id="radar"') < text.index('class="area-table"')
+    assert "<script>" not in text  # no inline script (CSP): the message is plain HTML

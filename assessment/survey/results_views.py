@@ -12,17 +12,25 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from questionnaires import localized
+from reports.context import city_radar_chart, previous_result
 
 from ..access import PROGRAMME_ROLES, require_city, roles_required
-from ..charts import radar_chart
 from ..errors import DmatError
 from ..extensions import db
 from ..insights import next_steps, weakest_questions
 from ..models import City
-from ..results import COHORT_MINIMUM, city_cohort, round_scores
+from ..presentation import stage_text
+from ..results import COHORT_MINIMUM, answer_counts, city_cohort, round_scores
+from ..scoring import STAGE_EDGES
 from ..web import round_or_404
 from . import agreed, bp, operations
+
+
+def stage_bands() -> list[dict]:
+    """The stages (rule 5) as the radar's rings: each band's lower edge and its name, for the
+    web radar to draw the rings the printed one draws (reports.svg_radar.RINGS)."""
+    edges = (0.0, *STAGE_EDGES)
+    return [{"from": low, "label": stage_text(n)} for n, low in enumerate(edges, start=1)]
 
 
 @bp.get("/results/<int:round_id>/<int:city_id>")
@@ -42,17 +50,9 @@ def results(round_id: int, city_id: int):
     language = str(get_locale())
     fallback = questionnaire.languages[0]
     areas = questionnaire.areas
-    area_keys = [area.key for area in areas]
     cohort = city_cohort(round_)  # the same figures as the city's PDF report
-    chart = radar_chart(
-        [(area.key, localized(area.title, language, fallback)) for area in areas],
-        [(city.name, {key: a.score for key, a in scores.result.areas.items()})],
-        cohort=(
-            (_("Median of %(n)d cities", n=cohort.cities), cohort.medians(area_keys))
-            if cohort.any_shown
-            else None
-        ),
-    )
+    before, before_result = previous = previous_result(round_, city)
+    chart = city_radar_chart(round_, city, scores.result, previous, cohort, language)
     return render_template(
         "survey/results.html",
         round=round_,
@@ -60,12 +60,15 @@ def results(round_id: int, city_id: int):
         scores=scores,
         result=scores.result,
         areas=areas,
-        chart=chart.as_dict(),
+        chart=chart.as_dict() | {"stages": stage_bands()},
+        previous_round=before,
+        previous_result=before_result,
         cohort=cohort,
         cohort_minimum=COHORT_MINIMUM,
         weakest=weakest_questions(questionnaire, scores.result, count=5),
         steps=next_steps(questionnaire, scores.result),
         agreed=agreed.agreed_list(scores.assessment),
+        counts=answer_counts(scores.assessment),
         fallback=fallback,
         programme=programme,
     )

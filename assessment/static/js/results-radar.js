@@ -1,5 +1,7 @@
 // Draws the results radar with plotly.js (served by the app) from the chart data on the page:
-// the same data, axis order, scale and colours as the radar in the PDF report.
+// the same data, axis order, scale and colours as the radar in the PDF report. The chart area
+// holds a message that it could not be drawn (class chart-fallback): it stays when plotly.js does
+// not load, and goes once the chart is drawn.
 (function () {
   "use strict";
 
@@ -32,6 +34,23 @@
     return values.concat([values[0]]);
   }
 
+  // the stages of the scoring rules: the rings are drawn at their edges (as in the PDF's radar)
+  // and each point's hover names its stage
+  var stages = chart.stages || [];
+  var rings = stages.map(function (band) {
+    return band.from;
+  }).concat([chart.scale[1]]);
+
+  function stageOf(value) {
+    var label = "";
+    stages.forEach(function (band) {
+      if (value !== null && value >= band.from) {
+        label = band.label;
+      }
+    });
+    return label;
+  }
+
   var traces = chart.series.map(function (series) {
     return {
       type: "scatterpolar",
@@ -44,12 +63,14 @@
       line: { color: series.colour, width: 2, dash: series.dashed ? "dash" : "solid" },
       marker: { color: series.colour, size: 6 },
       connectgaps: false,
-      hovertemplate: "%{theta}: %{r:.1f}<extra>" + series.name + "</extra>",
+      customdata: closed(series.values.map(stageOf)),
+      hovertemplate: "%{theta}: %{r:.1f} (%{customdata})<extra>" + series.name + "</extra>",
     };
   });
   var layout = {
     polar: {
-      radialaxis: { range: chart.scale, tickvals: [0, 20, 40, 60, 80, 100], angle: 90 },
+      gridshape: "linear", // polygons, as the printed radar's rings
+      radialaxis: { range: chart.scale, tickvals: rings, angle: 90, gridcolor: "#c9d1d9" },
       angularaxis: { direction: "clockwise", rotation: 90 },
     },
     showlegend: true,
@@ -57,5 +78,13 @@
     margin: { l: 60, r: 60, t: 30, b: 30 },
     font: { family: "DejaVu Sans, Segoe UI, system-ui, sans-serif", size: 13 },
   };
-  window.Plotly.newPlot(target, traces, layout, { responsive: true, displaylogo: false });
+  // the chart area says that the chart could not be drawn (plotly.js did not load, or failed)
+  // until the chart is there; only then does the message go
+  window.Plotly.newPlot(target, traces, layout, { responsive: true, displaylogo: false }).then(
+    function () {
+      target.querySelectorAll("[data-chart-fallback]").forEach(function (message) {
+        message.remove();
+      });
+    }
+  );
 })();
