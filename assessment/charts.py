@@ -9,7 +9,7 @@ objects themselves and escapes its own SVG.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .scoring import stage
@@ -103,6 +103,7 @@ class HeatmapChart:
     columns: tuple[str, ...]
     rows: tuple[str, ...]
     values: tuple[tuple[float | None, ...], ...]  # None = insufficient data
+    texts: tuple[tuple[str | None, ...], ...]  # each value as the table writes it; None: no score
     stages: tuple[tuple[int | None, ...], ...]
     stage_colours: Mapping[int, str]
     scale: tuple[float, float] = SCALE
@@ -112,6 +113,7 @@ class HeatmapChart:
             "columns": _plotly_texts(self.columns),
             "rows": _plotly_texts(self.rows),
             "values": [list(row) for row in self.values],
+            "texts": [list(row) for row in self.texts],
             "stages": [list(row) for row in self.stages],
             "stage_colours": {str(k): v for k, v in self.stage_colours.items()},
             "scale": list(self.scale),
@@ -119,11 +121,14 @@ class HeatmapChart:
 
 
 def heatmap_chart(
-    columns: Sequence[tuple[str, str]], rows: Sequence[tuple[str, Mapping[str, float | None]]]
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[str, Mapping[str, float | None]]],
+    text: Callable[[float], str] = lambda value: f"{round(value, 1):.1f}",
 ) -> HeatmapChart:
     """A table of scores as coloured cells: ``columns`` (key, label), ``rows`` (name, key -> score).
 
-    Colour is the stage of the unrounded score, so a cell looks like the stage badge on a page.
+    Colour is the stage of the unrounded score, so a cell looks like the stage badge on a page;
+    its text is ``text(score)``: give the page's own formatter, so the cell reads as the table's.
     """
     keys = [key for key, _ in columns]
     values = tuple(tuple(scores.get(k) for k in keys) for _, scores in rows)
@@ -131,6 +136,7 @@ def heatmap_chart(
         tuple(label for _, label in columns),
         tuple(name for name, _ in rows),
         values,
+        tuple(tuple(None if v is None else text(v) for v in row) for row in values),
         tuple(tuple(stage(v) for v in row) for row in values),
         STAGE_COLOURS,
     )

@@ -12,7 +12,7 @@ from ..audit.operations import record
 from ..extensions import db
 from ..models import Round
 from . import bp, exports, queries
-from .forms import CohortForm, CompareForm, DashboardForm, ProgressForm
+from .forms import CompareForm, DashboardForm, ProgressForm
 
 
 def _round(round_id: int) -> Round:
@@ -66,10 +66,18 @@ def compare(round_id: int):
     round_ = _round(round_id)
     form = CompareForm(request.args)
     everything = queries.round_scores(round_)
-    form.city.choices = select_choices((s.city.id, s.city.name) for s in everything)
+    form.city.choices = select_choices(
+        (
+            s.city.id,
+            s.city.name
+            if s.assessment.is_submitted
+            else _("%(city)s (in progress)", city=s.city.name),
+        )
+        for s in everything
+    )
     comparison = None
     if request.args.get("city") and form.validate():
-        comparison = queries.comparison(round_, form.city.data, form.status.data, everything)
+        comparison = queries.comparison(round_, form.city.data, everything)
     return render_template("compare/compare.html", round=round_, form=form, comparison=comparison)
 
 
@@ -77,10 +85,10 @@ def compare(round_id: int):
 @roles_required(*PROGRAMME_ROLES)
 def questions(round_id: int):
     round_ = _round(round_id)
-    form = CohortForm(request.args)
-    status = form.status.data if form.validate() else "all"
-    found = queries.weakest_questions(round_, status)
-    return render_template("compare/questions.html", round=round_, form=form, questions=found)
+    cohort, found = queries.weakest_questions(round_)
+    return render_template(
+        "compare/questions.html", round=round_, cohort_size=len(cohort), questions=found
+    )
 
 
 @bp.get("/progress")

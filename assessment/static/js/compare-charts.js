@@ -69,8 +69,9 @@
       scale.push([stage / 5, colours[stage]]);
     }
     var insufficient = element.dataset.insufficient || "";
-    var text = data.values.map(function (row) {
-      return row.map(function (v) { return v === null ? insufficient : v.toFixed(1); });
+    /* the texts are the table's own (one formatter, in Python): never rounded again here */
+    var text = data.texts.map(function (row) {
+      return row.map(function (t) { return t === null ? insufficient : t; });
     });
     var traces = [{
       type: "heatmap", x: data.columns, y: data.rows, z: data.stages, text: text,
