@@ -77,6 +77,16 @@ def test_new_coordinator_walkthrough(app, demo, coordinator, dmat):
     assert page.count('<th scope="row"') >= 4 + 4
     assert 'class="number cell-stage-5 overall"' in page  # Zagreb answered the top level
     assert ">100.0<" in page and ">75.0<" in page and ">25.0<" in page
+    # the stage in text beside each coloured score, and a legend of the colours
+    assert re.search(
+        r'cell-stage-5 overall">100\.0<span class="stage-tag">'
+        r'<span class="visually-hidden">stage </span>5</span>',
+        page,
+    )
+    assert (
+        page.count('<span class="swatch cell-stage-') == 5
+        and "4 · Managed (60 to under 80)" in page
+    )
     heatmap = chart_data(page, "heatmap-data")
     assert heatmap["rows"] == ["Athens", "Riga", "Sofia", "Zagreb"]
     assert heatmap["values"][2][-1] == pytest.approx(75.0)
@@ -235,7 +245,7 @@ def test_the_heatmap_writes_each_score_as_the_table_does(demo, coordinator):
     page = coordinator.get(f"/compare/rounds/{follow_up.id}").get_data(as_text=True)
     heatmap = chart_data(page, "heatmap-data")
     body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]  # the cities, not the cohort
-    cells = re.findall(r'<td class="number (?:cell-stage-\d|insufficient)[^"]*">([^<]*)</td>', body)
+    cells = re.findall(r'<td class="number (?:cell-stage-\d|insufficient)[^"]*">([^<]*)', body)
     texts = [t if t is not None else "insufficient data" for row in heatmap["texts"] for t in row]
     assert texts == cells
     with coordinator.application.test_request_context():
@@ -247,7 +257,10 @@ def test_questions_across_cities_weakest_first(demo, coordinator):
     follow_up = round_named("2022 follow-up")
     page = coordinator.get(f"/compare/rounds/{follow_up.id}/questions").get_data(as_text=True)
     medians = [
-        float(m) for m in re.findall(r'<td class="number cell-stage-\d ">([\d.]+)</td>', page)[2::5]
+        float(m)
+        for m in re.findall(
+            r'<td class="number cell-stage-\d ">([\d.]+)<span class="stage-tag">', page
+        )[2::5]
     ]
     assert medians and medians == sorted(medians)
 
@@ -323,7 +336,9 @@ def test_dashboard_in_bulgarian(demo, coordinator):
     follow_up = round_named("2022 follow-up")
     page = coordinator.get(f"/compare/rounds/{follow_up.id}").get_data(as_text=True)
     assert "Табло" in page and "Медиана" in page and "Цифрова визия" in page
-    assert re.search(r'cell-stage-\d overall">\d+,\d<', page)  # the Bulgarian decimal comma
+    assert re.search(
+        r'cell-stage-\d overall">\d+,\d<span class="stage-tag">', page
+    )  # the Bulgarian decimal comma
 
 
 LINK = '<a href="https://evil.example/">EVIL</a>'

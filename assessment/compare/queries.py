@@ -86,7 +86,7 @@ def cohort_of(
 @dataclass(frozen=True)
 class DashboardRow:
     scores: CityScores
-    cells: list[tuple[str, str]]  # (CSS class, text) per area, then overall
+    cells: list[tuple[str, str, int | None]]  # (CSS class, text, stage) per area, then overall
     completeness: str
 
     @property
@@ -110,15 +110,16 @@ class Dashboard:
 
 
 def cell_formatter():
-    """(class, text) of a score cell, as the ``score`` filter writes it but without a Babel call
-    per cell: a 1,000-city table has 6,000 of them."""
+    """(class, text, stage) of a score cell, the text as the ``score`` filter writes it but
+    without a Babel call per cell: a 1,000-city table has 6,000 of them."""
     decimal = format_decimal(1.5, format="0.0")[1]  # the locale's decimal sign
-    insufficient = ("insufficient", str(INSUFFICIENT_DATA))
+    insufficient = ("insufficient", str(INSUFFICIENT_DATA), None)
 
-    def cell(value: float | None) -> tuple[str, str]:
+    def cell(value: float | None) -> tuple[str, str, int | None]:
         if value is None:
             return insufficient
-        return f"cell-stage-{scoring.stage(value)}", f"{round(value, 1):.1f}".replace(".", decimal)
+        stage = scoring.stage(value)
+        return f"cell-stage-{stage}", f"{round(value, 1):.1f}".replace(".", decimal), stage
 
     return cell
 
