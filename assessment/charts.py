@@ -14,8 +14,13 @@ from dataclasses import dataclass
 
 from .scoring import stage
 
-# Okabe-Ito colours, told apart by colour-blind readers too
-SERIES_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#8c564b")
+# The colours of a chart's series, in order: Okabe-Ito's, chosen so that the first six (the most
+# cities a comparison shows) stay apart for colour-blind readers too: the vermillion, too close to
+# the orange (worst of all pairs in deuteranopia), comes only seventh, black takes its place.
+# The one palette of every chart, on the web and in print.
+SERIES_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#000000", "#d55e00")
+# Radars start at the top and go clockwise (the web's Plotly and the print SVG alike).
+RADAR_ROTATION, RADAR_DIRECTION = 90, "clockwise"
 COHORT_COLOUR = "#7a8794"
 STAGE_COLOURS = {1: "#d7301f", 2: "#f08a24", 3: "#e8c21e", 4: "#7cb342", 5: "#2e7d32"}
 SCALE = (0.0, 100.0)
@@ -64,6 +69,8 @@ class RadarChart:
                 for s in self.series
             ],
             "band": None if self.band is None else [list(self.band[0]), list(self.band[1])],
+            "rotation": RADAR_ROTATION,
+            "direction": RADAR_DIRECTION,
         }
 
 
