@@ -371,3 +371,26 @@ def test_a_city_named_like_a_link_is_plain_text_in_every_chart(demo, coordinator
     for page in (dashboard, compared, progress):
         assert LINK not in page  # the tables show the name escaped by Jinja
         assert str(escape(LINK)) in page
+
+
+def test_reopening_from_the_dashboard_asks_for_confirmation_first(app, demo, coordinator):
+    follow_up = round_named("2022 follow-up")
+    helsinki, sofia = city_named("Helsinki"), city_named("Sofia")
+    page = coordinator.get(f"/compare/rounds/{follow_up.id}").get_data(as_text=True)
+    confirm = f"/compare/rounds/{follow_up.id}/cities/{helsinki.id}/reopen"
+    assert f'href="{confirm}"' in page  # a submitted city: a link to the question, no button
+    assert f"/compare/rounds/{follow_up.id}/cities/{sofia.id}/reopen" not in page  # in progress
+    page = coordinator.get(confirm).get_data(as_text=True)
+    assert "Reopen the assessment of Helsinki?" in page
+    assert "every cohort figure changes" in page
+    action = f"/results/{follow_up.id}/{helsinki.id}/reopen"
+    assert f'<form method="post" action="{action}">' in page
+    assert submitted_cities("2022 follow-up") >= {"Helsinki"}  # nothing changed by looking
+    response = coordinator.post(action, data={"csrf_token": csrf_token(coordinator, confirm)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert "Helsinki" not in submitted_cities("2022 follow-up")
+    page = coordinator.get(confirm).get_data(as_text=True)
+    assert "The assessment of Helsinki is not submitted." in page and action not in page
+    missing = f"/compare/rounds/{follow_up.id}/cities/999999/reopen"
+    assert coordinator.get(missing).status_code == 404

@@ -11,6 +11,7 @@ from ..admin.forms import select_choices
 from ..audit.operations import record
 from ..extensions import db
 from ..models import Round
+from ..survey.operations import city_assessment
 from . import bp, exports, queries
 from .forms import CompareForm, DashboardForm, ProgressForm
 
@@ -89,6 +90,18 @@ def questions(round_id: int):
     return render_template(
         "compare/questions.html", round=round_, cohort_size=len(cohort), questions=found
     )
+
+
+@bp.get("/rounds/<int(max=2147483647):round_id>/cities/<int(max=2147483647):city_id>/reopen")
+@roles_required(*PROGRAMME_ROLES)
+def reopen_confirm(round_id: int, city_id: int):
+    """Reopening gives a submitted assessment back to its team: asked here first, and only the
+    form of this page sends it (to ``survey.reopen``)."""
+    round_ = _round(round_id)
+    assessment = city_assessment(round_, city_id)
+    if assessment is None:
+        abort(404)
+    return render_template("compare/reopen.html", round=round_, assessment=assessment)
 
 
 @bp.get("/progress")
