@@ -245,6 +245,9 @@ POLICY = {
     "admin.import_responses": [
         ("GET", lambda w: f"/admin/rounds/{w.open_round}/import", PROGRAMME)
     ],
+    "admin.import_template": [
+        ("GET", lambda w: f"/admin/rounds/{w.open_round}/import/template.csv", PROGRAMME)
+    ],
     "admin.questionnaires": [("GET", lambda w: "/admin/questionnaires", PROGRAMME)],
     "admin.questionnaire": [("GET", lambda w: "/admin/questionnaires/1", PROGRAMME)],
     "admin.users": [("GET", lambda w: "/admin/users", PROGRAMME)],
