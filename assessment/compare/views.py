@@ -158,7 +158,7 @@ def export(round_id: int, fmt: str):
     round_ = _round(round_id)
     if fmt not in exports.FORMATS:
         abort(404)
-    data = exports.export_bytes(round_, fmt)
+    data = exports.export_bytes(round_, fmt, language=queries.language())
     record("data_exported", f"Round '{round_.name}' exported as {fmt}", round_=round_)
     db.session.commit()
     return Response(
