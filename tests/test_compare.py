@@ -394,3 +394,38 @@ def test_reopening_from_the_dashboard_asks_for_confirmation_first(app, demo, coo
     assert "The assessment of Helsinki is not submitted." in page and action not in page
     missing = f"/compare/rounds/{follow_up.id}/cities/999999/reopen"
     assert coordinator.get(missing).status_code == 404
+
+
+def test_progress_marks_a_city_still_in_progress_in_its_lists(app, demo, coordinator):
+    from assessment.survey.operations import reopen_assessment
+
+    baseline, follow_up = round_named("2020 baseline"), round_named("2022 follow-up")
+    path = f"/compare/progress?before={baseline.id}&after={follow_up.id}"
+
+    def lists(page: str) -> list[str]:
+        sections = re.findall(
+            r'<section aria-labelledby="(?:improved|fell)-heading">(.*?)</section>', page, re.S
+        )
+        return [
+            re.sub(r"<[^>]+>", "", item)
+            for s in sections
+            for item in re.findall(r"<li>(.*?)</li>", s, re.S)
+        ]
+
+    items = lists(coordinator.get(path).get_data(as_text=True))
+    assert items
+    in_progress = {a.city.name for a in follow_up.assessments if not a.is_submitted}
+    for item in items:
+        city = item.split(":")[0]
+        marked = "(in progress in 2022 follow-up: not final)" in item
+        assert marked == (city in in_progress), item
+        assert "-0.0" not in item and "+-" not in item
+    # a submitted city in a list, reopened: now marked
+    listed = next(item.split(":")[0] for item in items if "in progress" not in item)
+    reopen_assessment(next(a for a in follow_up.assessments if a.city.name == listed))
+    db.session.commit()
+    items = lists(coordinator.get(path).get_data(as_text=True))
+    assert any(
+        item.startswith(f"{listed}:") and "(in progress in 2022 follow-up: not final)" in item
+        for item in items
+    )

@@ -312,8 +312,10 @@ def progress(before: Round, after: Round, top: int = 5) -> Progress:
     rows = [ProgressRow(e, la, c) for e, la, c in progress_pairs(before, after)]
     with_change = [r for r in rows if r.change["overall"] is not None]
     ranked = sorted(with_change, key=lambda r: r.change["overall"], reverse=True)
-    improved = [r for r in ranked if r.change["overall"] > 0][:top]
-    fell_back = [r for r in reversed(ranked) if r.change["overall"] < 0][:top]
+    # a change that shows as ±0.0 is neither; a city whose later assessment is still in
+    # progress is listed too, marked as such by the page
+    improved = [r for r in ranked if round(r.change["overall"], 1) > 0][:top]
+    fell_back = [r for r in reversed(ranked) if round(r.change["overall"], 1) < 0][:top]
     axes = [("overall", str(_l("Overall"))), *columns]
     chart = charts.progress_chart(
         axes,
