@@ -100,3 +100,29 @@ def test_the_comparison_radar_starts_at_the_top_and_turns_clockwise(page, live_s
         for c in SERIES_COLOURS[:6]
     }
     assert expected <= drawn
+
+
+@pytest.mark.parametrize("language", ["en", "bg"])
+def test_the_coordinators_new_pages_pass_axe(page, live_server, demo, language):
+    """The users list with its search and pager, the import page with its question keys, and
+    the confirmation before a reopening."""
+    from assessment.lookups import city_named
+
+    follow_up = round_named("2022 follow-up")
+    helsinki = city_named("Helsinki")
+    log_in(page, live_server.url, demo["coordinator"])
+    if language != "en":
+        choose_language(page, language)
+    problems = []
+    for label, path in (
+        ("users", "/admin/users?q=sofia"),
+        ("users page 2", "/admin/users?page=2"),
+        ("import", f"/admin/rounds/{follow_up.id}/import"),
+        ("reopen", f"/compare/rounds/{follow_up.id}/cities/{helsinki.id}/reopen"),
+        ("progress", "/compare/progress"),
+    ):
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        step(page, f"{label}-{language}")
+        problems += [f"{label}: {p}" for p in audit(page, label, language)]
+    assert not problems, "\n".join(problems)
