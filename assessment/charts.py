@@ -9,13 +9,18 @@ objects themselves and escapes its own SVG.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .scoring import stage
 
-# Okabe-Ito colours, told apart by colour-blind readers too
-SERIES_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#8c564b")
+# The colours of a chart's series, in order: Okabe-Ito's, chosen so that the first six (the most
+# cities a comparison shows) stay apart for colour-blind readers too: the vermillion, too close to
+# the orange (worst of all pairs in deuteranopia), comes only seventh, black takes its place.
+# The one palette of every chart, on the web and in print.
+SERIES_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#000000", "#d55e00")
+# Radars start at the top and go clockwise (the web's Plotly and the print SVG alike).
+RADAR_ROTATION, RADAR_DIRECTION = 90, "clockwise"
 COHORT_COLOUR = "#7a8794"
 STAGE_COLOURS = {1: "#d7301f", 2: "#f08a24", 3: "#e8c21e", 4: "#7cb342", 5: "#2e7d32"}
 SCALE = (0.0, 100.0)
@@ -64,6 +69,8 @@ class RadarChart:
                 for s in self.series
             ],
             "band": None if self.band is None else [list(self.band[0]), list(self.band[1])],
+            "rotation": RADAR_ROTATION,
+            "direction": RADAR_DIRECTION,
         }
 
 
@@ -103,6 +110,7 @@ class HeatmapChart:
     columns: tuple[str, ...]
     rows: tuple[str, ...]
     values: tuple[tuple[float | None, ...], ...]  # None = insufficient data
+    texts: tuple[tuple[str | None, ...], ...]  # each value as the table writes it; None: no score
     stages: tuple[tuple[int | None, ...], ...]
     stage_colours: Mapping[int, str]
     scale: tuple[float, float] = SCALE
@@ -112,6 +120,7 @@ class HeatmapChart:
             "columns": _plotly_texts(self.columns),
             "rows": _plotly_texts(self.rows),
             "values": [list(row) for row in self.values],
+            "texts": [list(row) for row in self.texts],
             "stages": [list(row) for row in self.stages],
             "stage_colours": {str(k): v for k, v in self.stage_colours.items()},
             "scale": list(self.scale),
@@ -119,11 +128,14 @@ class HeatmapChart:
 
 
 def heatmap_chart(
-    columns: Sequence[tuple[str, str]], rows: Sequence[tuple[str, Mapping[str, float | None]]]
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[str, Mapping[str, float | None]]],
+    text: Callable[[float], str] = lambda value: f"{round(value, 1):.1f}",
 ) -> HeatmapChart:
     """A table of scores as coloured cells: ``columns`` (key, label), ``rows`` (name, key -> score).
 
-    Colour is the stage of the unrounded score, so a cell looks like the stage badge on a page.
+    Colour is the stage of the unrounded score, so a cell looks like the stage badge on a page;
+    its text is ``text(score)``: give the page's own formatter, so the cell reads as the table's.
     """
     keys = [key for key, _ in columns]
     values = tuple(tuple(scores.get(k) for k in keys) for _, scores in rows)
@@ -131,6 +143,7 @@ def heatmap_chart(
         tuple(label for _, label in columns),
         tuple(name for name, _ in rows),
         values,
+        tuple(tuple(None if v is None else text(v) for v in row) for row in values),
         tuple(tuple(stage(v) for v in row) for row in values),
         STAGE_COLOURS,
     )

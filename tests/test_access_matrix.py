@@ -215,6 +215,9 @@ POLICY = {
     "compare.questions": [
         ("GET", lambda w: f"/compare/rounds/{w.open_round}/questions", PROGRAMME)
     ],
+    "compare.reopen_confirm": [
+        ("GET", lambda w: f"/compare/rounds/{w.closed_round}/cities/{w.city_b}/reopen", PROGRAMME)
+    ],
     "compare.progress": [
         # opens on the world's two rounds
         ("GET", lambda w: "/compare/progress", {**PROGRAMME, "coordinator": 302, "admin": 302}),
@@ -241,6 +244,9 @@ POLICY = {
     ],
     "admin.import_responses": [
         ("GET", lambda w: f"/admin/rounds/{w.open_round}/import", PROGRAMME)
+    ],
+    "admin.import_template": [
+        ("GET", lambda w: f"/admin/rounds/{w.open_round}/import/template.csv", PROGRAMME)
     ],
     "admin.questionnaires": [("GET", lambda w: "/admin/questionnaires", PROGRAMME)],
     "admin.questionnaire": [("GET", lambda w: "/admin/questionnaires/1", PROGRAMME)],

@@ -98,7 +98,7 @@ def test_xlsx_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
     target = tmp_path / "export.xlsx"
     assert dmat("export", "--round", ROUND, "--format", "xlsx", "-o", str(target)).exit_code == 0
     workbook = load_workbook(target, read_only=True)
-    assert workbook.sheetnames == ["answers", "scores"]
+    assert workbook.sheetnames == ["answers", "scores", "questions"]
     rows = list(workbook["scores"].iter_rows(values_only=True))
     header = list(rows[0])
     index = {name: header.index(name) for name in header}
@@ -308,10 +308,12 @@ def test_xlsx_export_has_no_formula_and_reimports_the_exact_text(
     assert "'=1+1" in texts and "'-2+3" in texts and "''=x" in texts and "'+Σ" in texts
     assert {row[4] for row in answers} == {spreadsheet_cell(c) for c in HOSTILE_COMMENTS}
     assert spreadsheet_cell(HOSTILE_COMMENTS[0]) == "'" + HOSTILE_COMMENTS[0]
-    scores_sheet = list(workbook["scores"].iter_rows(min_row=2, values_only=True))
+    header, *scores_sheet = workbook["scores"].iter_rows(values_only=True)
+    column = {name: header.index(name) for name in header}
     assert {row[0] for row in scores_sheet} == {spreadsheet_cell(n) for n in HOSTILE_CITIES}
     for row in scores_sheet:  # numbers stay numbers
-        assert isinstance(row[4], int | float) and isinstance(row[2], int), row
+        assert isinstance(row[column["respondents"]], int), row
+        assert row[column["score"]] is None or isinstance(row[column["score"]], int | float), row
     workbook.close()
 
     before = stored_comments(round_.name)
@@ -389,3 +391,50 @@ def test_the_import_page_reads_an_export_back_exactly(
         )
         assert response.status_code == 302, response.get_data(as_text=True)
         assert stored_comments(f"copy {fmt}") == before
+
+
+def test_xlsx_export_reads_well_titles_formats_widths_frozen_header(app, demo, dmat, tmp_path):
+    """Titles beside the keys, the city's country and status, one decimal shown while the cell
+    keeps the full value, set column widths and a frozen header on every sheet."""
+    from assessment.lookups import round_named
+
+    target = tmp_path / "export.xlsx"
+    assert dmat("export", "--round", ROUND, "--format", "xlsx", "-o", str(target)).exit_code == 0
+    workbook = load_workbook(target)
+    expected = {row["city"]: row for row in scores(dmat)}
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert all(cell.font.b for cell in sheet[1]), sheet.title
+        assert sheet.column_dimensions["A"].width >= 20, sheet.title
+    sheet = workbook["scores"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[:7] == [
+        "city", "country", "status", "round", "respondents", "area", "area_title"
+    ]  # fmt: skip
+    column = {name: header.index(name) for name in header}
+    statuses = {}
+    for row in sheet.iter_rows(min_row=2):
+        city, area = row[0].value, row[column["area"]].value
+        statuses[city] = row[column["status"]].value
+        if area == "overall":
+            continue
+        score = row[column["score"]]
+        assert score.number_format == "0.0"
+        assert row[column["completeness"]].number_format == "0.0%"
+        wanted = expected[city]["areas"][area]["score"]
+        # the full value (to the 15 digits a spreadsheet keeps), not one rounded to 0.1
+        assert score.value == pytest.approx(wanted, rel=1e-13, abs=1e-13)
+        if city == "Sofia" and area == "vision":
+            assert row[column["country"]].value == "BG"
+            assert row[column["area_title"]].value == "Digital vision"
+    submitted = {a.city.name for a in round_named(ROUND).assessments if a.is_submitted}
+    assert {c for c, status in statuses.items() if status == "submitted"} == submitted
+    assert statuses["Sofia"] == "in_progress"
+    questions = list(workbook["questions"].iter_rows(values_only=True))
+    assert questions[0] == (
+        "question", "question_title", "area", "area_title", "levels", "allow_na"
+    )  # fmt: skip
+    keys = [q.key for area in round_named(ROUND).questionnaire.areas for q in area.questions]
+    assert [row[0] for row in questions[1:]] == keys
+    assert all(row[1] and row[3] and row[4] == 5 for row in questions[1:])
+    workbook.close()

@@ -189,11 +189,20 @@ class ImportSummary:
     cities: int
 
 
-def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) -> ImportSummary:
+CLI_ADD_CITY = "add it with dmat city add"
+
+
+def import_responses(
+    round_: Round,
+    rows: Sequence[ResponseRow],
+    filename: str,
+    add_city: str = CLI_ADD_CITY,
+) -> ImportSummary:
     """Store the answers of a response file; every row is checked before anything is written.
 
     Unknown respondents become respondents of the row's city; an answer already stored for the
-    same respondent and question is replaced.
+    same respondent and question is replaced. ``add_city`` says how to add a city the file names
+    but the programme lacks: the command's way by default, the web page gives its own.
     """
     if not rows:
         raise DmatError(f"{filename}: no answers to import")
@@ -215,7 +224,7 @@ def import_responses(round_: Round, rows: Sequence[ResponseRow], filename: str) 
         question = questions.get(row.question)
         email = normalize_email(row.respondent)
         if city is None:
-            problems.append(f"{where}: unknown city '{row.city}' (add it with dmat city add)")
+            problems.append(f"{where}: unknown city '{row.city}' ({add_city})")
         elif city.id in assessments and assessments[city.id].is_submitted:
             problems.append(
                 f"{where}: the assessment of {city.name} in '{round_.name}' is submitted; "

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 
 from ..errors import DmatError
-from ..files import spreadsheet_text
+from ..files import spreadsheet_cell, spreadsheet_text
+from ..models import Round
 
 COLUMNS = ("city", "respondent", "question", "answer")
 OPTIONAL_COLUMNS = ("comment",)
@@ -171,3 +173,24 @@ def _rows(
     if problems:
         raise DmatError(f"{filename}: {len(problems)} malformed line(s)", problems)
     return rows
+
+
+EXAMPLE_RESPONDENT = "respondent@example.org"
+
+
+def response_template(round_: Round, city: str) -> str:
+    """A response file to fill in: the header, then one example line per question of the
+    round's questionnaire, in order (the middle level as the answer), every cell inert."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow((*COLUMNS, *OPTIONAL_COLUMNS))
+    for area in round_.questionnaire.areas:
+        for question in area.questions:
+            row = (city, EXAMPLE_RESPONDENT, question.key, str((question.level_count + 1) // 2), "")
+            writer.writerow([spreadsheet_cell(value) for value in row])
+    return out.getvalue()
+
+
+def template_name(round_: Round) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", round_.name).strip("-").lower() or "round"
+    return f"dmat-{slug}-responses-template.csv"

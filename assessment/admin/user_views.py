@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,9 +15,11 @@ from ..api import operations as token_operations
 from ..auth import operations as auth_operations
 from ..auth.mail import send_mail
 from ..auth.tokens import RESET_HOURS, link_for
+from ..columns import parse_id
 from ..errors import DmatError
 from ..extensions import db
 from ..models import ApiToken, City, Role, TokenPurpose, User
+from ..names import name_key
 from ..web import fail
 from . import bp, operations
 from .forms import (
@@ -50,16 +55,62 @@ def _prepare(form: UserEditForm, user: User | None = None) -> None:
     )
 
 
+USERS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    found: int  # users matching the search and filters, over all pages
+    page: int
+    pages: int
+
+
+def find_users(search: str = "", role: str = "", city_id: int | None = None, page: int = 1):
+    """The users matching ``search`` (a part of the name or e-mail, compared by
+    ``names.name_key``: case-insensitive in every script) and the role and city filters, by
+    city and e-mail, one page of them. The role and city are filtered in SQL; the text in
+    Python, since SQL's ``lower()`` folds ASCII only."""
+    query = select(User).outerjoin(City, User.city_id == City.id).order_by(City.name, User.email)
+    if role:
+        query = query.where(User.role == role)
+    if city_id is not None:
+        query = query.where(User.city_id == city_id)
+    found = list(db.session.scalars(query))
+    wanted = name_key(search)
+    if wanted:
+        found = [u for u in found if wanted in name_key(u.name) or wanted in name_key(u.email)]
+    pages = max(1, -(-len(found) // USERS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    shown = found[(page - 1) * USERS_PER_PAGE : page * USERS_PER_PAGE]
+    return UserPage(shown, len(found), page, pages)
+
+
 @bp.get("/users")
 @roles_required(*PROGRAMME_ROLES)
 def users():
-    query = select(User).outerjoin(City, User.city_id == City.id).order_by(City.name, User.email)
+    search = request.args.get("q", "").strip()[:200]
     role = request.args.get("role", "")
-    if role in {r.value for r in Role}:
-        query = query.where(User.role == role)
-    rows = db.session.scalars(query).all()
+    if role not in {r.value for r in Role}:
+        role = ""
+    cities = db.session.scalars(select(City).order_by(City.name)).all()
+    city_id = parse_id(request.args.get("city", ""))
+    if city_id not in {c.id for c in cities}:
+        city_id = None
+    result = find_users(search, role, city_id, parse_id(request.args.get("page", "")) or 1)
+    filters = {"q": search or None, "role": role or None, "city": city_id}
     return render_template(
-        "admin/users.html", users=rows, role=role, roles=role_choices(Role), may_manage=_may_manage
+        "admin/users.html",
+        result=result,
+        found_text=format_number(result.found),  # "1,200" / "1 200"
+        users=result.users,
+        search=search,
+        role=role,
+        roles=role_choices(Role),
+        cities=cities,
+        city_id=city_id,
+        filters=filters,
+        may_manage=_may_manage,
     )
 
 

@@ -3,7 +3,7 @@ API tokens are in the sibling modules, on the same blueprint)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -14,7 +14,7 @@ from ..models import Assessment, City, Questionnaire, Round, RoundStatus
 from ..web import fail
 from . import bp, operations
 from .forms import ButtonForm, CityForm, ResponseImportForm, RoundForm
-from .response_files import read_response_file
+from .response_files import read_response_file, response_template, template_name
 
 
 @bp.get("/")
@@ -136,7 +136,9 @@ def import_responses(round_id: int):
         name = upload.filename or "upload"
         try:
             rows = read_response_file(upload.read(), name)
-            summary = operations.import_responses(round_, rows, name)
+            summary = operations.import_responses(
+                round_, rows, name, add_city=_("add it on the Cities page first")
+            )
         except DmatError as error:
             db.session.rollback()
             message = error.message
@@ -163,6 +165,20 @@ def import_responses(round_id: int):
         message=message,
         problems=problems,
         more=more,
+    )
+
+
+@bp.get("/rounds/<int(max=2147483647):round_id>/import/template.csv")
+@roles_required(*PROGRAMME_ROLES)
+def import_template(round_id: int):
+    """A CSV to fill in: the import header and one example line per question of the round."""
+    round_ = db.get_or_404(Round, round_id)
+    city = db.session.scalar(select(City).where(City.active).order_by(City.name).limit(1))
+    text = response_template(round_, city.name if city else _("City name"))
+    return Response(
+        text.encode(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{template_name(round_)}"'},
     )
 
 

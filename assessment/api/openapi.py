@@ -10,8 +10,15 @@ STATUS = {
     "name": "status",
     "in": "query",
     "required": False,
-    "description": "Which assessments form the cohort (default: all of the round's cities).",
+    "description": "Which cities are listed, by the status of their assessment (default: all).",
     "schema": {"type": "string", "enum": ["all", "submitted", "in_progress"], "default": "all"},
+}
+COHORT_STATUS = {
+    "name": "status",
+    "in": "query",
+    "required": False,
+    "description": "The cohort is always the round's submitted cities; only 'submitted' is taken.",
+    "schema": {"type": "string", "enum": ["submitted"], "default": "submitted"},
 }
 
 
@@ -146,7 +153,7 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {
             "round": {"type": "string"},
-            "status": {"type": "string", "enum": ["all", "submitted", "in_progress"]},
+            "status": {"type": "string", "enum": ["submitted"]},
             "statistics": {
                 "type": "object",
                 "description": "Per area key, and 'overall'.",
@@ -213,15 +220,16 @@ def openapi_document() -> dict:
                 (400, *with_round),
             ),
             "/rounds/{round_id}/cohort": _get(
-                "Cohort statistics (rule 7) per area and overall",
+                "Cohort statistics (rule 7) over the submitted cities, per area and overall",
                 _ref("Cohort"),
-                [round_id, STATUS],
+                [round_id, COHORT_STATUS],
                 (400, *with_round),
             ),
             "/rounds/{round_id}/questions": _get(
-                "Cohort statistics of every question's city scores, in questionnaire order",
+                "Cohort statistics (over the submitted cities) of every question's city scores, "
+                "in questionnaire order",
                 _list("QuestionCohort"),
-                [round_id, STATUS],
+                [round_id, COHORT_STATUS],
                 (400, *with_round),
             ),
             "/progress": _get(

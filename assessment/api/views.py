@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..access import PROGRAMME_ROLES
 from ..columns import parse_id
-from ..compare.queries import STATUS_FILTERS, cohort_of
+from ..compare.queries import STATUS_FILTERS, cohort_of, round_scores, status_matches
 from ..extensions import csrf, db
 from ..models import Assessment, AssessmentStatus, City, Round
 from ..results import city_scores_json, progress_json, question_cohort, questionnaire_spec
@@ -100,6 +100,17 @@ def _status() -> str:
     return status
 
 
+def _cohort_status() -> None:
+    """The cohort is always the submitted cities (DESIGN.md): ``status`` may only say so."""
+    status = request.args.get("status", "submitted")
+    if status != "submitted":
+        abort(
+            400,
+            f"the cohort is the round's submitted cities; status can only be 'submitted', "
+            f"not '{status}'",
+        )
+
+
 def round_json(round_: Round, counts: dict[tuple[int, str], int]) -> dict:
     submitted = counts.get((round_.id, AssessmentStatus.SUBMITTED.value), 0)
     in_progress = counts.get((round_.id, AssessmentStatus.IN_PROGRESS.value), 0)
@@ -143,23 +154,24 @@ def round_detail(round_id: int):
 @bp.get(f"/rounds/<{ID}:round_id>/scores")
 def scores(round_id: int):
     round_ = db.get_or_404(Round, round_id, description=f"no round with id {round_id}")
-    shown, _ = cohort_of(round_, _status())
+    status = _status()  # which cities are listed
+    shown = [s for s in round_scores(round_) if status_matches(s, status)]
     return jsonify([city_scores_json(s, round_.name) for s in shown])
 
 
 @bp.get(f"/rounds/<{ID}:round_id>/cohort")
 def cohort(round_id: int):
     round_ = db.get_or_404(Round, round_id, description=f"no round with id {round_id}")
-    status = _status()
-    _, statistics = cohort_of(round_, status)
-    return jsonify({"round": round_.name, "status": status, "statistics": statistics})
+    _cohort_status()
+    _, statistics = cohort_of(round_)
+    return jsonify({"round": round_.name, "status": "submitted", "statistics": statistics})
 
 
 @bp.get(f"/rounds/<{ID}:round_id>/questions")
 def questions(round_id: int):
     round_ = db.get_or_404(Round, round_id, description=f"no round with id {round_id}")
-    status = _status()
-    shown, _ = cohort_of(round_, status)
+    _cohort_status()
+    shown, _ = cohort_of(round_)
     spec = questionnaire_spec(round_.questionnaire)
     return jsonify(
         [

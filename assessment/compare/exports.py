@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from questionnaires import localized
+
 from ..extensions import db
 from ..files import spreadsheet_cell
 from ..models import Answer, AnswerKind, Area, Assessment, City, Question, Response, Round, User
@@ -116,7 +118,11 @@ def csv_text(header: tuple[str, ...], rows) -> str:
     return out.getvalue()
 
 
-def export_bytes(round_: Round, fmt: str) -> bytes:
+def export_bytes(round_: Round, fmt: str, language: str | None = None) -> bytes:
+    """The export of ``round_`` in ``fmt``; the XLSX file's titles are in ``language`` (the
+    questionnaire's first language when None)."""
+    if fmt == "xlsx":
+        return _xlsx(round_, language or round_.questionnaire.languages[0])
     scores, cohort = _scored(round_)
     if fmt == "csv":
         out = io.BytesIO()
@@ -124,38 +130,123 @@ def export_bytes(round_: Round, fmt: str) -> bytes:
             archive.writestr("answers.csv", csv_text(ANSWER_COLUMNS, answer_rows(round_)))
             archive.writestr("scores.csv", csv_text(SCORE_COLUMNS, score_rows(scores)))
         return out.getvalue()
-    if fmt == "xlsx":
-        return _xlsx(round_, scores)
     if fmt == "json":
         return _json(round_, scores, cohort).encode()
     raise ValueError(f"unknown export format {fmt}")
 
 
-def _xlsx(round_: Round, scores: list[dict]) -> bytes:
+# The XLSX file's scores sheet: the figures of ``dmat scores`` with the city's country and
+# status and each area's title beside its key; the questions sheet names every question key.
+XLSX_SCORE_COLUMNS = (
+    "city",
+    "country",
+    "status",
+    "round",
+    "respondents",
+    "area",
+    "area_title",
+    "score",
+    "stage",
+    "completeness",
+    "agreement",
+)
+XLSX_QUESTION_COLUMNS = ("question", "question_title", "area", "area_title", "levels", "allow_na")
+ONE_DECIMAL = "0.0"  # shown with one decimal; the cell keeps the full value
+PERCENT = "0.0%"
+WIDTHS = {  # characters, per column name
+    "city": 22,
+    "respondent": 30,
+    "question": 24,
+    "answer": 10,
+    "comment": 40,
+    "country": 9,
+    "status": 12,
+    "round": 18,
+    "respondents": 12,
+    "area": 14,
+    "area_title": 30,
+    "score": 9,
+    "stage": 7,
+    "completeness": 13,
+    "agreement": 11,
+    "question_title": 60,
+    "levels": 8,
+    "allow_na": 9,
+}
+FORMATS_BY_COLUMN = {"score": ONE_DECIMAL, "agreement": ONE_DECIMAL, "completeness": PERCENT}
+
+
+def xlsx_score_rows(round_: Round, language: str) -> Iterator[list]:
+    """One row per city and area, then ``overall``, in ``XLSX_SCORE_COLUMNS`` order."""
+    titles = {area.key: localized(area.title, language) for area in round_.questionnaire.areas}
+    for s in round_scores(round_):
+        row = city_scores_json(s, round_.name)
+        base = [row["city"], s.city.country, s.assessment.status.value, row["round"]]
+        base.append(row["respondents"])
+        for key, area in row["areas"].items():
+            figures = [area[f] for f in ("score", "stage", "completeness", "agreement")]
+            yield [*base, key, titles[key], *figures]
+        yield [*base, "overall", "", row["overall"], row["stage"], None, None]
+
+
+def xlsx_question_rows(round_: Round, language: str) -> Iterator[list]:
+    for area in round_.questionnaire.areas:
+        for q in area.questions:
+            title = localized(area.title, language)
+            text = localized(q.text, language)
+            yield [q.key, text, area.key, title, q.level_count, "yes" if q.allow_na else "no"]
+
+
+def _xlsx(round_: Round, language: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    def cells(sheet, row):
-        """Text as explicit string cells, never formulas; numbers stay numbers."""
+    bold = Font(bold=True)
+
+    def sheet_of(title: str, header: tuple[str, ...]):
+        """A sheet with its column widths, its header frozen above the rows, in bold."""
+        sheet = workbook.create_sheet(title)
+        for index, name in enumerate(header, 1):
+            sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[name]
+        sheet.freeze_panes = "A2"
+        row = []
+        for name in header:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            row.append(cell)
+        sheet.append(row)
+        return sheet
+
+    def cells(sheet, header, row):
+        """Text as explicit string cells, never formulas; numbers stay numbers (full precision,
+        shown with one decimal where the column says so)."""
         out = []
-        for value in row:
+        for name, value in zip(header, row, strict=True):
             if isinstance(value, str):
                 cell = WriteOnlyCell(sheet, value=spreadsheet_cell(value))
                 cell.data_type = "s"  # openpyxl would take text starting with "=" as a formula
+                out.append(cell)
+            elif isinstance(value, float) and name in FORMATS_BY_COLUMN:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = FORMATS_BY_COLUMN[name]
                 out.append(cell)
             else:
                 out.append(value)
         return out
 
     workbook = Workbook(write_only=True)
-    answers = workbook.create_sheet("answers")  # first: what dmat responses import reads
-    answers.append(cells(answers, ANSWER_COLUMNS))
+    answers = sheet_of("answers", ANSWER_COLUMNS)  # first: what dmat responses import reads
     for row in answer_rows(round_):
-        answers.append(cells(answers, [value if value != "" else None for value in row]))
-    sheet = workbook.create_sheet("scores")
-    sheet.append(cells(sheet, SCORE_COLUMNS))
-    for row in score_rows(scores):
-        sheet.append(cells(sheet, row))
+        values = [value if value != "" else None for value in row]
+        answers.append(cells(answers, ANSWER_COLUMNS, values))
+    scores = sheet_of("scores", XLSX_SCORE_COLUMNS)
+    for row in xlsx_score_rows(round_, language):
+        scores.append(cells(scores, XLSX_SCORE_COLUMNS, row))
+    questions = sheet_of("questions", XLSX_QUESTION_COLUMNS)
+    for row in xlsx_question_rows(round_, language):
+        questions.append(cells(questions, XLSX_QUESTION_COLUMNS, row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -25,6 +25,7 @@ def _status_choices():
 
 class DashboardForm(QueryForm):
     country = SelectField(_l("Country"), choices=[], validate_choice=True)
+    # which cities the table lists; the cohort figures are over the submitted ones whatever it says
     status = SelectField(_l("Submission status"), choices=_status_choices(), default="all")
     sort = SelectField(_l("Sort by"), choices=[], default="city")
     descending = BooleanField(_l("Highest first"))
@@ -33,15 +34,10 @@ class DashboardForm(QueryForm):
 
 class CompareForm(QueryForm):
     city = SelectMultipleField(_l("Cities"), coerce=int, choices=[])
-    status = SelectField(_l("Cohort"), choices=_status_choices(), default="all")
 
     def validate_city(self, field) -> None:
         if len(field.data or []) > MAX_COMPARED:
             raise ValidationError(_l("Pick at most %(count)d cities.", count=MAX_COMPARED))
-
-
-class CohortForm(QueryForm):
-    status = SelectField(_l("Cohort"), choices=_status_choices(), default="all")
 
 
 class ProgressForm(QueryForm):

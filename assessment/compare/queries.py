@@ -54,6 +54,7 @@ def scores_by_key(scores: CityScores) -> dict[str, float | None]:
 
 
 def status_matches(scores: CityScores, status: str) -> bool:
+    """Whether a city is listed under a status filter (the cohort never depends on it)."""
     if status == "submitted":
         return scores.assessment.status == AssessmentStatus.SUBMITTED
     if status == "in_progress":
@@ -61,29 +62,44 @@ def status_matches(scores: CityScores, status: str) -> bool:
     return True
 
 
+def cohort_cities(everything: Sequence[CityScores], country: str = "") -> list[CityScores]:
+    """The cohort (DESIGN.md): the cities whose assessment is submitted, of ``country`` if given."""
+    return [
+        s
+        for s in everything
+        if s.assessment.is_submitted and (not country or s.city.country == country)
+    ]
+
+
 def cohort_of(
-    round_: Round, status: str = "all", everything: Sequence[CityScores] | None = None
+    round_: Round, everything: Sequence[CityScores] | None = None, country: str = ""
 ) -> tuple[list[CityScores], dict]:
-    """The round's cities with the given submission status, and rule 7 over them."""
+    """The round's cohort (its submitted cities, of ``country`` if given) and rule 7 over them:
+    every figure is over the cohort's cities that have it, and carries that n."""
     if everything is None:
         everything = round_scores(round_)
-    shown = [s for s in everything if status_matches(s, status)]
+    cohort = cohort_cities(everything, country)
     keys = [a.key for a in round_.questionnaire.areas]
-    return shown, cohort_json((s.result for s in shown), keys)
+    return cohort, cohort_json((s.result for s in cohort), keys)
 
 
 @dataclass(frozen=True)
 class DashboardRow:
     scores: CityScores
-    cells: list[tuple[str, str]]  # (CSS class, text) per area, then overall
+    cells: list[tuple[str, str, int | None]]  # (CSS class, text, stage) per area, then overall
     completeness: str
+
+    @property
+    def in_cohort(self) -> bool:
+        return self.scores.assessment.is_submitted
 
 
 @dataclass(frozen=True)
 class Dashboard:
     columns: list[tuple[str, str]]  # areas, then overall
     rows: list[DashboardRow]
-    cohort: dict
+    cohort: dict  # rule 7 over the cohort (submitted cities, of the country filter if any)
+    cohort_size: int  # the cohort's cities, with a score or not
     countries: list[str]
     country: str  # the country filter in force ("" when none, or when the asked one is unknown)
     heatmap: dict
@@ -94,15 +110,16 @@ class Dashboard:
 
 
 def cell_formatter():
-    """(class, text) of a score cell, as the ``score`` filter writes it but without a Babel call
-    per cell: a 1,000-city table has 6,000 of them."""
+    """(class, text, stage) of a score cell, the text as the ``score`` filter writes it but
+    without a Babel call per cell: a 1,000-city table has 6,000 of them."""
     decimal = format_decimal(1.5, format="0.0")[1]  # the locale's decimal sign
-    insufficient = ("insufficient", str(INSUFFICIENT_DATA))
+    insufficient = ("insufficient", str(INSUFFICIENT_DATA), None)
 
-    def cell(value: float | None) -> tuple[str, str]:
+    def cell(value: float | None) -> tuple[str, str, int | None]:
         if value is None:
             return insufficient
-        return f"cell-stage-{scoring.stage(value)}", f"{round(value, 1):.1f}".replace(".", decimal)
+        stage = scoring.stage(value)
+        return f"cell-stage-{stage}", f"{round(value, 1):.1f}".replace(".", decimal), stage
 
     return cell
 
@@ -160,7 +177,7 @@ def dashboard(
         if status_matches(s, status) and (not country or s.city.country == country)
     ]
     columns = [*area_columns(round_), ("overall", str(_l("Overall")))]
-    cohort = cohort_json((s.result for s in rows), [key for key, _ in columns[:-1]])
+    members, cohort = cohort_of(round_, everything, country)
     key = _sort_key(sort)
     if sort in ("city", "country", "respondents", "status"):
         rows.sort(key=key, reverse=descending)
@@ -168,12 +185,14 @@ def dashboard(
         scored = sorted((s for s in rows if key(s)[0] == 0), key=key, reverse=descending)
         rows = scored + [s for s in rows if key(s)[0] == 1]
     named = [(s.city.name, scores_by_key(s)) for s in rows]
-    distribution = charts.distribution_chart(columns, named, cohort).as_dict()
+    distribution = charts.distribution_chart(
+        columns, [(s.city.name, scores_by_key(s)) for s in members], cohort
+    ).as_dict()
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     window = slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE)
-    heatmap = charts.heatmap_chart(columns, named[window]).as_dict()
     cell = cell_formatter()
+    heatmap = charts.heatmap_chart(columns, named[window], text=lambda v: cell(v)[1]).as_dict()
     table = [
         DashboardRow(
             s, [cell(figures[key]) for key, _ in columns], f"{round(100 * completeness(s))} %"
@@ -181,7 +200,17 @@ def dashboard(
         for s, (_, figures) in zip(rows[window], named[window], strict=True)
     ]
     return Dashboard(
-        columns, table, cohort, countries, country, heatmap, distribution, len(rows), page, pages
+        columns,
+        table,
+        cohort,
+        len(members),
+        countries,
+        country,
+        heatmap,
+        distribution,
+        len(rows),
+        page,
+        pages,
     )
 
 
@@ -189,21 +218,24 @@ def dashboard(
 class Comparison:
     columns: list[tuple[str, str]]
     cities: list[CityScores]
-    cohort: dict
+    cohort: dict  # rule 7 over the submitted cities: each figure with its n
+    cohort_size: int  # the submitted cities
     radar: dict
-    questions: list[tuple[str, str, list[tuple[Question, list[float | None], float | None]]]]
+    # per area: key, title, and per question: the cities' scores and the cohort's (median, n)
+    questions: list[
+        tuple[str, str, list[tuple[Question, list[float | None], tuple[float | None, int]]]]
+    ]
 
 
 def comparison(
     round_: Round,
     city_ids: Sequence[int],
-    status: str = "all",
     everything: Sequence[CityScores] | None = None,
 ) -> Comparison:
-    """Up to six cities side by side with the cohort median (of the cities with ``status``)."""
+    """Up to six cities side by side with the cohort median (over the submitted cities)."""
     if everything is None:
         everything = round_scores(round_)
-    cohort_rows, cohort = cohort_of(round_, status, everything)
+    cohort_rows, cohort = cohort_of(round_, everything)
     picked = {s.city.id: s for s in everything}
     cities = [picked[i] for i in city_ids if i in picked]
     columns = area_columns(round_)
@@ -219,7 +251,7 @@ def comparison(
     ).as_dict()
     spec = questionnaire_spec(round_.questionnaire)
     question_medians = {
-        q.key: q.statistics["median"]
+        q.key: (q.statistics["median"], q.statistics["n"])
         for q in question_cohort(spec, (s.result for s in cohort_rows))
     }
     questions = []
@@ -235,22 +267,25 @@ def comparison(
                             s.result.areas[area.key].question_scores.get(question.key)
                             for s in cities
                         ],
-                        question_medians.get(question.key),
+                        question_medians.get(question.key, (None, 0)),
                     )
                     for question in area.questions
                 ],
             )
         )
-    return Comparison(columns, cities, cohort, radar, questions)
+    return Comparison(columns, cities, cohort, len(cohort_rows), radar, questions)
 
 
-def weakest_questions(round_: Round, status: str = "all") -> list[tuple[Question, QuestionCohort]]:
-    """Every question with its cohort statistics, lowest median first (no median: last)."""
-    rows, _ = cohort_of(round_, status)
+def weakest_questions(
+    round_: Round,
+) -> tuple[list[CityScores], list[tuple[Question, QuestionCohort]]]:
+    """The cohort (the submitted cities), and every question with its statistics over it,
+    lowest median first (no median: last)."""
+    rows, _ = cohort_of(round_)
     spec = questionnaire_spec(round_.questionnaire)
     by_key = {q.key: q for area in round_.questionnaire.areas for q in area.questions}
     found = [(by_key[c.key], c) for c in question_cohort(spec, (s.result for s in rows))]
-    return sorted(
+    return rows, sorted(
         found,
         key=lambda pair: (pair[1].statistics["median"] is None, pair[1].statistics["median"] or 0),
     )
@@ -277,8 +312,10 @@ def progress(before: Round, after: Round, top: int = 5) -> Progress:
     rows = [ProgressRow(e, la, c) for e, la, c in progress_pairs(before, after)]
     with_change = [r for r in rows if r.change["overall"] is not None]
     ranked = sorted(with_change, key=lambda r: r.change["overall"], reverse=True)
-    improved = [r for r in ranked if r.change["overall"] > 0][:top]
-    fell_back = [r for r in reversed(ranked) if r.change["overall"] < 0][:top]
+    # a change that shows as ±0.0 is neither; a city whose later assessment is still in
+    # progress is listed too, marked as such by the page
+    improved = [r for r in ranked if round(r.change["overall"], 1) > 0][:top]
+    fell_back = [r for r in reversed(ranked) if round(r.change["overall"], 1) < 0][:top]
     axes = [("overall", str(_l("Overall"))), *columns]
     chart = charts.progress_chart(
         axes,

@@ -11,8 +11,9 @@ from ..admin.forms import select_choices
 from ..audit.operations import record
 from ..extensions import db
 from ..models import Round
+from ..survey.operations import city_assessment
 from . import bp, exports, queries
-from .forms import CohortForm, CompareForm, DashboardForm, ProgressForm
+from .forms import CompareForm, DashboardForm, ProgressForm
 
 
 def _round(round_id: int) -> Round:
@@ -66,10 +67,18 @@ def compare(round_id: int):
     round_ = _round(round_id)
     form = CompareForm(request.args)
     everything = queries.round_scores(round_)
-    form.city.choices = select_choices((s.city.id, s.city.name) for s in everything)
+    form.city.choices = select_choices(
+        (
+            s.city.id,
+            s.city.name
+            if s.assessment.is_submitted
+            else _("%(city)s (in progress)", city=s.city.name),
+        )
+        for s in everything
+    )
     comparison = None
     if request.args.get("city") and form.validate():
-        comparison = queries.comparison(round_, form.city.data, form.status.data, everything)
+        comparison = queries.comparison(round_, form.city.data, everything)
     return render_template("compare/compare.html", round=round_, form=form, comparison=comparison)
 
 
@@ -77,10 +86,22 @@ def compare(round_id: int):
 @roles_required(*PROGRAMME_ROLES)
 def questions(round_id: int):
     round_ = _round(round_id)
-    form = CohortForm(request.args)
-    status = form.status.data if form.validate() else "all"
-    found = queries.weakest_questions(round_, status)
-    return render_template("compare/questions.html", round=round_, form=form, questions=found)
+    cohort, found = queries.weakest_questions(round_)
+    return render_template(
+        "compare/questions.html", round=round_, cohort_size=len(cohort), questions=found
+    )
+
+
+@bp.get("/rounds/<int(max=2147483647):round_id>/cities/<int(max=2147483647):city_id>/reopen")
+@roles_required(*PROGRAMME_ROLES)
+def reopen_confirm(round_id: int, city_id: int):
+    """Reopening gives a submitted assessment back to its team: asked here first, and only the
+    form of this page sends it (to ``survey.reopen``)."""
+    round_ = _round(round_id)
+    assessment = city_assessment(round_, city_id)
+    if assessment is None:
+        abort(404)
+    return render_template("compare/reopen.html", round=round_, assessment=assessment)
 
 
 @bp.get("/progress")
@@ -137,7 +158,7 @@ def export(round_id: int, fmt: str):
     round_ = _round(round_id)
     if fmt not in exports.FORMATS:
         abort(404)
-    data = exports.export_bytes(round_, fmt)
+    data = exports.export_bytes(round_, fmt, language=queries.language())
     record("data_exported", f"Round '{round_.name}' exported as {fmt}", round_=round_)
     db.session.commit()
     return Response(

@@ -31,9 +31,19 @@
         mode: "lines+markers", connectgaps: false,
         line: { color: s.colour, width: 2.5, dash: s.dashed ? "dash" : "solid" } });
     });
+    /* the first axis at the top, the others clockwise, as every radar (chart data says so); the
+       radial ticks sit between the first two axes, small, so they never run into an axis title */
+    var rotation = data.rotation === undefined ? 90 : data.rotation;
+    var direction = data.direction || "clockwise";
+    var half = 180 / data.axes.length;
     Plotly.newPlot(element, traces, {
-      font: FONT, margin: { t: 30, b: 30, l: 60, r: 60 }, height: 480,
-      polar: { radialaxis: { range: data.scale, dtick: 20 } },
+      font: FONT, margin: { t: 40, b: 40, l: 80, r: 80 }, height: 500,
+      polar: {
+        radialaxis: { range: data.scale, tickvals: [20, 40, 60, 80, 100],
+          angle: direction === "clockwise" ? rotation - half : rotation + half,
+          tickangle: 0, tickfont: { size: 10 } },
+        angularaxis: { rotation: rotation, direction: direction, tickfont: { size: 12 } }
+      },
       legend: { orientation: "h" }
     }, CONFIG);
   }
@@ -69,8 +79,9 @@
       scale.push([stage / 5, colours[stage]]);
     }
     var insufficient = element.dataset.insufficient || "";
-    var text = data.values.map(function (row) {
-      return row.map(function (v) { return v === null ? insufficient : v.toFixed(1); });
+    /* the texts are the table's own (one formatter, in Python): never rounded again here */
+    var text = data.texts.map(function (row) {
+      return row.map(function (t) { return t === null ? insufficient : t; });
     });
     var traces = [{
       type: "heatmap", x: data.columns, y: data.rows, z: data.stages, text: text,
