@@ -386,7 +386,12 @@ def test_reopening_from_the_dashboard_asks_for_confirmation_first(app, demo, coo
     action = f"/results/{follow_up.id}/{helsinki.id}/reopen"
     assert f'<form method="post" action="{action}">' in page
     assert submitted_cities("2022 follow-up") >= {"Helsinki"}  # nothing changed by looking
-    response = coordinator.post(action, data={"csrf_token": csrf_token(coordinator, confirm)})
+    token = csrf_token(coordinator, confirm)
+    unconfirmed = coordinator.post(action, data={"csrf_token": token})  # e.g. a hand-made post
+    assert unconfirmed.status_code == 302 and unconfirmed.location == confirm
+    db.session.expire_all()
+    assert "Helsinki" in submitted_cities("2022 follow-up")  # nothing changed
+    response = coordinator.post(action, data={"csrf_token": token, "confirm": "1"})
     assert response.status_code == 302
     db.session.expire_all()
     assert "Helsinki" not in submitted_cities("2022 follow-up")

@@ -207,7 +207,7 @@ def test_reopen(world):
         "coordinator": 302,
         "admin": 302,
     }
-    wrong = check(world, "POST", f"/results/{r}/{sofia}/reopen", refused)
+    wrong = check(world, "POST", f"/results/{r}/{sofia}/reopen", refused, data={"confirm": "1"})
     assert not wrong, "\n".join(wrong)
     db.session.expire_all()
     assessment = db.session.scalar(select(Assessment))
@@ -221,7 +221,7 @@ def test_reopen(world):
     )
     reply = clients["coordinator"].post(
         f"/results/{r}/{sofia}/reopen",
-        data={"csrf_token": tokens["coordinator"]},
+        data={"csrf_token": tokens["coordinator"], "confirm": "1"},
         follow_redirects=True,
     )
     assert "is not submitted" in reply.text

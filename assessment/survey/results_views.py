@@ -7,7 +7,7 @@ admins see any city's, submitted or not.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -81,6 +81,9 @@ def reopen(round_id: int, city_id: int):
     assessment = operations.city_assessment(round_, city_id)
     if assessment is None:
         abort(404)
+    if request.form.get("confirm") != "1":  # only the confirmation page's form says so
+        flash(_("The assessment was not reopened: confirm it on the page that asks."), "error")
+        return redirect(url_for("compare.reopen_confirm", round_id=round_id, city_id=city_id))
     try:
         operations.reopen_assessment(assessment)
     except DmatError as error:
