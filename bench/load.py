@@ -186,8 +186,11 @@ def read_stats(path: Path) -> dict[str, Row]:
     return rows
 
 
-def stored_answers(url: str) -> dict[tuple[str, int], object]:
-    """(e-mail, question id) -> the stored answer: its level, or its kind."""
+def stored_answers(url: str, round_name: str) -> dict[tuple[str, int], object]:
+    """(e-mail, question id) -> the answer stored in the round: its level, or its kind.
+
+    Only that round's: the rounds of one questionnaire share its question ids, and the
+    respondents also answered the baseline."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -196,8 +199,12 @@ def stored_answers(url: str) -> dict[tuple[str, int], object]:
             text(
                 "SELECT u.email, a.question_id, a.kind, a.level FROM answer a "
                 "JOIN response r ON a.response_id = r.id "
-                "JOIN user_account u ON r.respondent_id = u.id"
-            )
+                "JOIN user_account u ON r.respondent_id = u.id "
+                "JOIN assessment s ON r.assessment_id = s.id "
+                "JOIN assessment_round d ON s.round_id = d.id "
+                "WHERE d.name = :round"
+            ),
+            {"round": round_name},
         )
         stored = {
             (email, qid): (level if kind == "level" else kind) for email, qid, kind, level in rows
@@ -403,7 +410,7 @@ def workshop(args) -> Outcome | None:
         record = json.loads(record_path.read_text()) if record_path.exists() else {}
         rows = read_stats(stats) if stats.exists() else {}
         log = (folder / "locust.log").read_text()[-3000:]
-        stored = stored_answers(url)
+        stored = stored_answers(url, config["round"])
     return Outcome(code, log, rows, record, stored, sampler, locust_cpu, seconds)
 
 
