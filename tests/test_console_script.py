@@ -326,7 +326,7 @@ def test_export_in_every_format_and_its_answers_import_again(console):
     assert overall == {"Θεσσαλονίκη": "12.5", "София": "75.0"}
     console.ok("export", "--round", ROUND, "--format", "xlsx", "-o", str(folder / "r.xlsx"))
     workbook = load_workbook(folder / "r.xlsx")
-    assert workbook.sheetnames == ["answers", "scores"]
+    assert workbook.sheetnames == ["answers", "scores", "questions"]
     assert workbook["answers"].max_row == 121
     console.ok("export", "--round", ROUND, "--format", "json", "-o", str(folder / "r.json"))
     exported = json.loads((folder / "r.json").read_text(encoding="utf-8"))
