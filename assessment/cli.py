@@ -263,10 +263,11 @@ def agreed_group() -> None:
 @click.argument("file")
 @committed
 def agreed_import(round_name: str, file: str) -> None:
-    """Import FILE (CSV or XLSX: city,question,answer[,rationale]); all rows checked first."""
+    """Import FILE (CSV or XLSX: city,question,answer[,rationale[,evidence[,note]]]); all rows
+    checked first."""
     from flask_babel import force_locale
 
-    from .survey.agreed import import_agreed, read_agreed_file
+    from .survey.agreed_import import import_agreed, read_agreed_file
 
     round_ = round_named(round_name)
     rows = read_agreed_file(read_input_file(file), file)

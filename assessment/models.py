@@ -312,6 +312,9 @@ class Answer(db.Model):  # type: ignore[name-defined]
     kind: Mapped[AnswerKind] = mapped_column(str_enum(AnswerKind, "answer_kind"))
     level: Mapped[int | None] = mapped_column(Integer)  # 1 = lowest, as shown to respondents
     comment: Mapped[str | None] = mapped_column(Text)
+    # evidence: up to five http(s) links, one per line, and a note (survey/evidence.py)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence_note: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     response: Mapped[Response] = relationship(back_populates="answers")
@@ -327,6 +330,10 @@ class Answer(db.Model):  # type: ignore[name-defined]
             name="level_iff_kind_level",
         ),
         CheckConstraint("comment IS NULL OR length(comment) <= 4000", name="comment_length"),
+        CheckConstraint("evidence IS NULL OR length(evidence) <= 10004", name="evidence_length"),
+        CheckConstraint(
+            "evidence_note IS NULL OR length(evidence_note) <= 1000", name="evidence_note_length"
+        ),
     )
 
 
@@ -345,6 +352,9 @@ class AgreedAnswer(db.Model):  # type: ignore[name-defined]
     kind: Mapped[AnswerKind] = mapped_column(str_enum(AnswerKind, "agreed_kind"))
     level: Mapped[int | None] = mapped_column(Integer)  # 1 = lowest, as in Answer
     rationale: Mapped[str | None] = mapped_column(Text)
+    # evidence: up to five http(s) links, one per line, and a note (survey/evidence.py)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # None for the command line, which has no login, or once the account is gone
@@ -368,6 +378,10 @@ class AgreedAnswer(db.Model):  # type: ignore[name-defined]
             name="level_iff_kind_level",
         ),
         CheckConstraint("rationale IS NULL OR length(rationale) <= 4000", name="rationale_length"),
+        CheckConstraint("evidence IS NULL OR length(evidence) <= 10004", name="evidence_length"),
+        CheckConstraint(
+            "evidence_note IS NULL OR length(evidence_note) <= 1000", name="evidence_note_length"
+        ),
     )
 
 

@@ -240,7 +240,7 @@ def test_agreed_answers_score_the_city_and_count_per_area(team):
 
 
 def test_import_refuses_when_nothing_can_be_read(team):
-    from assessment.survey.agreed import import_agreed
+    from assessment.survey.agreed_import import import_agreed
 
     with pytest.raises(DmatError, match="no agreed answers"):
         import_agreed(team["round"], [], "agreed.csv")

@@ -17,7 +17,7 @@ from questionnaires import QuestionnaireDefinition
 from questionnaires.loader import MAX_VERSION
 
 from ..audit.operations import record
-from ..errors import DmatError, FileRefused
+from ..errors import DmatError
 from ..extensions import db
 from ..lookups import city_with_name, normalize_email, questionnaire_labelled, user_with_email
 from ..models import (
@@ -33,9 +33,9 @@ from ..models import (
     RoundStatus,
     User,
 )
-from ..names import name_key
 from ..survey.answers import AnswerWrite, InvalidAnswer, parse_answer, write_answers
 from .response_files import ResponseRow
+from .row_checks import RowChecks
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY = re.compile(r"^[A-Za-z]{2}$")
@@ -206,36 +206,17 @@ def import_responses(
     """
     if not rows:
         raise DmatError(f"{filename}: no answers to import")
-    questions = {q.key: q for area in round_.questionnaire.areas for q in area.questions}
-    cities = {c.name_key: c for c in db.session.scalars(select(City))}
+    checks = RowChecks(round_, filename)
     emails = {normalize_email(row.respondent) for row in rows}
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
-    assessments = {
-        a.city_id: a
-        for a in db.session.scalars(select(Assessment).where(Assessment.round_id == round_.id))
-    }
-    problems: list[str] = []
     parsed = []
-    seen: dict[tuple[str, str], int] = {}
     new_respondents: dict[str, City] = {}
     for row in rows:
-        where = f"{filename}:{row.line}"
-        city = cities.get(name_key(row.city))
-        question = questions.get(row.question)
+        city = checks.city(row.line, row.city, add_city)
+        question = checks.question(row.line, row.question)
         email = normalize_email(row.respondent)
-        if city is None:
-            problems.append(f"{where}: unknown city '{row.city}' ({add_city})")
-        elif city.id in assessments and assessments[city.id].is_submitted:
-            problems.append(
-                f"{where}: the assessment of {city.name} in '{round_.name}' is submitted; "
-                "reopen it before importing"
-            )
-        if question is None:
-            problems.append(
-                f"{where}: question '{row.question}' is not in {round_.questionnaire.label}"
-            )
         if not EMAIL.match(email):
-            problems.append(f"{where}: respondent '{row.respondent}' is not an e-mail address")
+            checks.refuse(row.line, f"respondent '{row.respondent}' is not an e-mail address")
         elif city is not None:
             user = users.get(email)
             owner = (
@@ -244,26 +225,26 @@ def import_responses(
                 else getattr(new_respondents.get(email), "id", None)
             )
             if user is not None and not user.role.is_city_role:
-                problems.append(f"{where}: {email} is a {user.role}, not a city team member")
+                checks.refuse(row.line, f"{email} is a {user.role}, not a city team member")
             elif owner is not None and owner != city.id:
-                problems.append(f"{where}: {email} belongs to another city than {city.name}")
+                checks.refuse(row.line, f"{email} belongs to another city than {city.name}")
             elif user is None:
                 new_respondents.setdefault(email, city)
+        evidence = checks.evidence(row.line, row.evidence, row.note)
         if question is not None:
             try:
                 choice = parse_answer(question, row.answer, may_clear=False)
             except InvalidAnswer as invalid:
-                problems.append(f"{where}: {invalid}")
+                checks.refuse(row.line, str(invalid))
             else:
-                first = seen.setdefault((email, question.key), row.line)
-                if first != row.line:
-                    problems.append(
-                        f"{where}: a second answer of {email} to {question.key} "
-                        f"(first on line {first})"
-                    )
-                parsed.append((row, city, email, question, choice))
-    if problems:
-        raise FileRefused(filename, problems)
+                checks.once(
+                    row.line,
+                    (email, question.key),
+                    f"a second answer of {email} to {question.key}",
+                )
+                parsed.append((row, city, email, question, choice, evidence))
+    checks.raise_problems()
+    assessments = checks.assessments
     summary = _store_answers(round_, parsed, users, new_respondents, assessments)
     record(
         "responses_imported",
@@ -310,8 +291,9 @@ def _store_answers(round_, parsed, users, new_respondents, assessments) -> Impor
             question.id,
             choice,
             row.comment,
+            *evidence,
         )
-        for row, city, email, question, choice in parsed
+        for row, city, email, question, choice, evidence in parsed
     ]
     # a file may fill a closed round (past rounds' data), never a submitted assessment
     if write_answers(db.session.connection(), writes, round_open=False) != len(writes):

@@ -20,7 +20,7 @@ from ..files import spreadsheet_cell, spreadsheet_text
 from ..models import Round
 
 COLUMNS = ("city", "respondent", "question", "answer")
-OPTIONAL_COLUMNS = ("comment",)
+OPTIONAL_COLUMNS = ("comment", "evidence", "note")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 2_000_000
 MAX_FIELD_CHARS = 4_000
@@ -46,6 +46,17 @@ class ResponseRow:
     question: str
     answer: str
     comment: str | None
+    evidence: str | None = None  # None: the file has no such column (keep what is stored)
+    note: str | None = None
+
+
+def optional_field(fields: list[str], index: int, *, blank_is_none: bool = True) -> str | None:
+    """An optional column's cell: None when the file lacks the column (or, with
+    ``blank_is_none``, when the cell is blank), else its stripped text."""
+    if index >= len(fields):
+        return None
+    text = fields[index].strip()
+    return None if blank_is_none and not text else text
 
 
 def read_response_file(data: bytes, filename: str) -> list[ResponseRow]:
@@ -54,7 +65,9 @@ def read_response_file(data: bytes, filename: str) -> list[ResponseRow]:
         ResponseRow(
             line,
             *(field.strip() for field in fields[:4]),
-            fields[4].strip() if len(fields) > 4 and fields[4].strip() else None,
+            optional_field(fields, 4),
+            optional_field(fields, 5, blank_is_none=False),
+            optional_field(fields, 6, blank_is_none=False),
         )
         for line, fields in read_table(data, filename, COLUMNS, OPTIONAL_COLUMNS)
     ]
@@ -143,10 +156,12 @@ def _rows(
     names = [name.strip().lower() for name in header]
     while names and not names[-1]:
         names.pop()
-    if names not in (list(columns), list(columns + optional)):
+    # the optional columns may be left off from the end: each header up to all of them
+    if names not in [list(columns + optional[:n]) for n in range(len(optional) + 1)]:
         raise DmatError(
             f"{filename}:{header_line}: the header must be "
-            f"{','.join(columns)}[,{','.join(optional)}], not {','.join(names) or 'empty'}"
+            f"{','.join(columns)}{''.join(f'[,{name}' for name in optional)}{']' * len(optional)}"
+            f", not {','.join(names) or 'empty'}"
         )
     width = len(names)
     rows: list[tuple[int, list[str]]] = []
@@ -169,7 +184,7 @@ def _rows(
                 f"{filename}:{line}: a field is longer than {MAX_FIELD_CHARS} characters"
             )
             continue
-        rows.append((line, record))
+        rows.append((line, record + [""] * (width - len(record))))
     if problems:
         raise DmatError(f"{filename}: {len(problems)} malformed line(s)", problems)
     return rows
@@ -183,7 +198,7 @@ def response_template(round_: Round, city: str) -> str:
     round's questionnaire, in order (the middle level as the answer), every cell inert."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow((*COLUMNS, *OPTIONAL_COLUMNS))
+    writer.writerow((*COLUMNS, OPTIONAL_COLUMNS[0]))  # the evidence columns are optional
     for area in round_.questionnaire.areas:
         for question in area.questions:
             row = (city, EXAMPLE_RESPONDENT, question.key, str((question.level_count + 1) // 2), "")

@@ -23,6 +23,10 @@ ACTIONS = (
     "round_created",
     "round_status_changed",
     "backup_restored",
+    "agreed_answer_recorded",
+    "agreed_answer_changed",
+    "agreed_answer_removed",
+    "agreed_answers_imported",
 )
 
 

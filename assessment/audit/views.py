@@ -27,6 +27,10 @@ ACTION_LABELS = {
     "round_created": _l("round created"),
     "round_status_changed": _l("round opened or closed"),
     "backup_restored": _l("backup restored"),
+    "agreed_answer_recorded": _l("agreed answer recorded"),
+    "agreed_answer_changed": _l("agreed answer changed"),
+    "agreed_answer_removed": _l("agreed answer removed"),
+    "agreed_answers_imported": _l("agreed answers imported"),
 }
 
 

@@ -9,7 +9,6 @@ the same here as in the survey and in response files. Scoring reads agreed answe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -17,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import scoring
-from ..errors import DmatError, FileRefused
+from ..audit.operations import record
+from ..errors import DmatError
 from ..extensions import db
 from ..models import (
     AgreedAnswer,
@@ -25,15 +25,13 @@ from ..models import (
     AnswerKind,
     Area,
     Assessment,
-    City,
     Question,
     Response,
     Round,
     User,
     utcnow,
 )
-from ..names import name_key
-from . import answers
+from . import answers, evidence
 
 MAX_RATIONALE_CHARS = 4000
 
@@ -58,23 +56,17 @@ def parse_agreed(question: Question, raw: object) -> answers.Choice | None:
         raise AgreedRefused(error.code, error.message) from None
 
 
+RATIONALE = answers.TextField(
+    "rationale",
+    MAX_RATIONALE_CHARS,
+    lambda: _("The rationale must be text."),
+    lambda n, most: _("The rationale has %(n)d characters; at most %(max)d.", n=n, max=most),
+)
+
+
 def parse_rationale(raw: object) -> str | None:
-    """The rationale to store: stripped text, or None for none."""
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise AgreedRefused("bad_rationale", _("The rationale must be text."))
-    rationale = raw.strip()
-    if len(rationale) > MAX_RATIONALE_CHARS:
-        raise AgreedRefused(
-            "rationale_too_long",
-            _(
-                "The rationale has %(n)d characters; at most %(max)d.",
-                n=len(rationale),
-                max=MAX_RATIONALE_CHARS,
-            ),
-        )
-    return rationale or None
+    """The rationale to store: stripped text, or None for none (the survey's text rule)."""
+    return answers.parse_text(raw, RATIONALE, AgreedRefused)
 
 
 def check_changeable(assessment: Assessment) -> None:
@@ -114,22 +106,46 @@ def agreed_answer(assessment: Assessment, question: Question) -> AgreedAnswer | 
     )
 
 
+def parse_evidence(raw_links: object, raw_note: object) -> tuple[object, object]:
+    """The evidence column value and note of an agreed answer (survey/evidence.py's rule);
+    UNCHANGED for what was not sent."""
+    try:
+        return evidence.parse_evidence(raw_links, raw_note)
+    except evidence.EvidenceRefused as refused:
+        raise AgreedRefused(refused.code, refused.message) from None
+
+
 def record_agreed(
     assessment: Assessment,
     question: Question,
     raw_answer: object,
     raw_rationale: object = None,
     actor: User | None = None,
+    raw_evidence: object = answers.UNCHANGED,
+    raw_note: object = answers.UNCHANGED,
 ) -> AgreedAnswer:
-    """Record the team's agreed answer to ``question``, or change the one recorded."""
+    """Record the team's agreed answer to ``question``, or change the one recorded; audited."""
     check_changeable(assessment)
     _check_question(assessment, question)
     choice = parse_agreed(question, raw_answer)
     if choice is None:
         raise AgreedRefused("no_answer", _("Choose the agreed answer to record."))
     rationale = parse_rationale(raw_rationale)
+    links, note = parse_evidence(raw_evidence, raw_note)
     found = agreed_answer(assessment, question)
-    return _store(found, assessment.id, question, choice, rationale, actor)
+    action = "agreed_answer_recorded" if found is None else "agreed_answer_changed"
+    stored = _store(found, assessment.id, question, choice, rationale, actor, links, note)
+    record(
+        action,
+        f"{actor.email if actor else 'The command line'} "
+        f"{'recorded' if found is None else 'changed'} the agreed answer of "
+        f"{assessment.city.name} to {question.key}",
+        actor=actor,
+        city=assessment.city,
+        round_=assessment.round,
+        details={"question": question.key, "answer": choice.level or choice.kind.value},
+    )
+    return stored
 
 
 def _store(
@@ -139,8 +155,11 @@ def _store(
     choice: answers.Choice,
     rationale: str | None,
     actor: User | None,
+    links: object = answers.UNCHANGED,
+    note: object = answers.UNCHANGED,
 ) -> AgreedAnswer:
-    """Write one agreed answer: ``found`` is the stored one to change, None to add one."""
+    """Write one agreed answer: ``found`` is the stored one to change, None to add one; the
+    evidence and its note stay as they are where UNCHANGED."""
     actor_id = actor.id if actor is not None else None
     if found is None:
         found = AgreedAnswer(
@@ -150,14 +169,18 @@ def _store(
     found.kind = choice.kind
     found.level = choice.level
     found.rationale = rationale
+    if links is not answers.UNCHANGED:
+        found.evidence = links
+    if note is not answers.UNCHANGED:
+        found.evidence_note = note
     found.updated_by_id = actor_id
     found.updated_at = utcnow()
     db.session.flush()
     return found
 
 
-def remove_agreed(assessment: Assessment, question: Question) -> bool:
-    """Remove the agreed answer to ``question``; False when there was none."""
+def remove_agreed(assessment: Assessment, question: Question, actor: User | None = None) -> bool:
+    """Remove the agreed answer to ``question`` (audited); False when there was none."""
     check_changeable(assessment)
     _check_question(assessment, question)
     found = agreed_answer(assessment, question)
@@ -165,126 +188,16 @@ def remove_agreed(assessment: Assessment, question: Question) -> bool:
         return False
     db.session.delete(found)
     db.session.flush()
-    return True
-
-
-@dataclass(frozen=True)
-class AgreedRow:
-    """One line of an agreed-answers file (``city,question,answer,rationale``)."""
-
-    line: int
-    city: str
-    question: str
-    answer: str
-    rationale: str | None
-
-
-AGREED_COLUMNS = ("city", "question", "answer")
-AGREED_OPTIONAL_COLUMNS = ("rationale",)
-
-
-def read_agreed_file(data: bytes, filename: str) -> list[AgreedRow]:
-    """The rows of a CSV or XLSX file ``city,question,answer[,rationale]``, read as response
-    files are; raises DmatError listing every malformed line."""
-    from ..admin.response_files import read_table
-
-    return [
-        AgreedRow(
-            line,
-            *(field.strip() for field in fields[:3]),
-            fields[3].strip() if len(fields) > 3 and fields[3].strip() else None,
-        )
-        for line, fields in read_table(data, filename, AGREED_COLUMNS, AGREED_OPTIONAL_COLUMNS)
-    ]
-
-
-@dataclass(frozen=True)
-class AgreedImportSummary:
-    rows: int
-    created: int
-    changed: int
-    cities: int
-
-
-def import_agreed(round_: Round, rows: Sequence[AgreedRow], filename: str) -> AgreedImportSummary:
-    """Store the agreed answers of a file; every row is checked before anything is written.
-
-    A city needs an assessment in the round (its team has answered, or answers were imported)
-    that is not submitted; an agreed answer already recorded for the question is replaced.
-    """
-    if not rows:
-        raise DmatError(f"{filename}: no agreed answers to import")
-    questions = {q.key: q for area in round_.questionnaire.areas for q in area.questions}
-    cities = {c.name_key: c for c in db.session.scalars(select(City))}
-    assessments = {
-        a.city_id: a
-        for a in db.session.scalars(select(Assessment).where(Assessment.round_id == round_.id))
-    }
-    problems: list[str] = []
-    parsed: list[tuple[Assessment, Question, answers.Choice, str | None]] = []
-    seen: dict[tuple[int, str], int] = {}
-    if not round_.is_open:
-        raise DmatError(f"{filename}: the round '{round_.name}' is closed; nothing was imported")
-    for row in rows:
-        where = f"{filename}:{row.line}"
-        city = cities.get(name_key(row.city))
-        question = questions.get(row.question)
-        assessment = assessments.get(city.id) if city is not None else None
-        if city is None:
-            problems.append(f"{where}: unknown city '{row.city}' (add it with dmat city add)")
-        elif assessment is None:
-            problems.append(
-                f"{where}: {city.name} has no assessment in '{round_.name}' "
-                "(nobody has answered yet)"
-            )
-        elif assessment.is_submitted:
-            problems.append(
-                f"{where}: the assessment of {city.name} in '{round_.name}' is submitted; "
-                "reopen it before importing"
-            )
-        if question is None:
-            problems.append(
-                f"{where}: question '{row.question}' is not in {round_.questionnaire.label}"
-            )
-            continue
-        try:
-            choice = parse_agreed(question, row.answer)
-            rationale = parse_rationale(row.rationale)
-        except AgreedRefused as error:
-            problems.append(f"{where}: {error.message}")
-            continue
-        if choice is None:
-            problems.append(f"{where}: no answer to {question.key}")
-            continue
-        if city is None or assessment is None:
-            continue
-        first = seen.setdefault((city.id, question.key), row.line)
-        if first != row.line:
-            problems.append(
-                f"{where}: a second agreed answer of {city.name} to {question.key} "
-                f"(first on line {first})"
-            )
-            continue
-        parsed.append((assessment, question, choice, rationale))
-    if problems:
-        raise FileRefused(filename, problems)
-    existing = {
-        (a.assessment_id, a.question_id): a
-        for a in db.session.scalars(
-            select(AgreedAnswer).where(AgreedAnswer.assessment_id.in_({a.id for a, *_ in parsed}))
-        )
-    }
-    created = 0
-    for assessment, question, choice, rationale in parsed:
-        found = existing.get((assessment.id, question.id))
-        created += found is None
-        _store(found, assessment.id, question, choice, rationale, None)
-    return AgreedImportSummary(
-        rows=len(parsed),
-        created=created,
-        changed=len(parsed) - created,
-        cities=len({assessment.city_id for assessment, *_ in parsed}),
+    record(
+        "agreed_answer_removed",
+        f"{actor.email if actor else 'The command line'} removed the agreed answer of "
+        f"{assessment.city.name} to {question.key}",
+        actor=actor,
+        city=assessment.city,
+        round_=assessment.round,
+        details={"question": question.key},
     )
+    return True
 
 
 # the team's answers side by side ------------------------------------------------------------------
@@ -299,6 +212,9 @@ class QuestionSide:
     comments: tuple[str, ...]
     diverges: bool
     agreed: AgreedAnswer | None
+    # the members' evidence links and notes, sorted and without names, like the comments
+    evidence: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def answered(self) -> int:
@@ -321,7 +237,14 @@ def side_by_side(assessment: Assessment, area: Area) -> list[QuestionSide]:
     answers; comments come sorted, so their order says nothing about who wrote them."""
     question_ids = [question.id for question in area.questions]
     rows = db.session.execute(
-        select(Answer.question_id, Answer.kind, Answer.level, Answer.comment)
+        select(
+            Answer.question_id,
+            Answer.kind,
+            Answer.level,
+            Answer.comment,
+            Answer.evidence,
+            Answer.evidence_note,
+        )
         .join(Response, Answer.response_id == Response.id)
         .where(Response.assessment_id == assessment.id, Answer.question_id.in_(question_ids))
     ).all()
@@ -341,8 +264,11 @@ def side_by_side(assessment: Assessment, area: Area) -> list[QuestionSide]:
     for question in area.questions:
         counts = [0] * question.level_count
         dont_know = not_applicable = 0
-        comments = []
-        for _id, kind, level, comment in by_question[question.id]:
+        comments, links, notes = [], set(), []
+        for _id, kind, level, comment, stored, note in by_question[question.id]:
+            links.update(evidence.links_of(stored))
+            if note:
+                notes.append(note)
             if kind == AnswerKind.LEVEL:
                 counts[level - 1] += 1
             elif kind == AnswerKind.DONT_KNOW:
@@ -362,6 +288,8 @@ def side_by_side(assessment: Assessment, area: Area) -> list[QuestionSide]:
                 tuple(sorted(comments)),
                 scoring.diverges(spec, indices),
                 agreed.get(question.id),
+                tuple(sorted(links)),
+                tuple(sorted(notes)),
             )
         )
     return sorted(sides, key=lambda side: not side.diverges)  # stable: questionnaire order kept

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Assessment, Role, Round
 from ..web import round_or_404
 from . import agreed, bp, operations
+from .answers import UNCHANGED
 
 
 def _assessment_or_404(round_: Round, city_id: int) -> Assessment:
@@ -77,7 +78,7 @@ def record_agreed(round_id: int, city_id: int, question_key: str):
     remove = request.form.get("action") == "remove"
     try:
         if remove:
-            agreed.remove_agreed(assessment, question)
+            agreed.remove_agreed(assessment, question, current_user)
         else:
             agreed.record_agreed(
                 assessment,
@@ -85,11 +86,14 @@ def record_agreed(round_id: int, city_id: int, question_key: str):
                 request.form.get("answer"),
                 request.form.get("rationale"),
                 current_user,
+                request.form.get("evidence", UNCHANGED),
+                request.form.get("note", UNCHANGED),
             )
     except agreed.AgreedRefused as refused:
         db.session.rollback()
         status = 409 if refused.code in ("submitted", "round_closed") else 400
-        posted = {question.id: (request.form.get("answer"), request.form.get("rationale", ""))}
+        texts = (request.form.get(name, "") for name in ("rationale", "evidence", "note"))
+        posted = {question.id: (request.form.get("answer"), *texts)}
         return _page(
             round_, assessment, question.area, {question.id: refused.message}, posted, status
         )

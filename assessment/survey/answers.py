@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -124,25 +124,43 @@ def parse_posted_answer(question: QuestionRules, raw: object) -> Choice | None:
         raise invalid.refused() from None
 
 
-def parse_comment(raw: object) -> object:
-    """The comment to store: text, None (no comment) or UNCHANGED."""
+@dataclass(frozen=True)
+class TextField:
+    """A free-text field (a comment, a rationale, an evidence note): its code for scripts, its
+    length limit and its two refusals, worded for the reader."""
+
+    code: str
+    max_chars: int
+    not_text: Callable[[], str]
+    too_long: Callable[[int, int], str]
+
+
+COMMENT = TextField(
+    "comment",
+    MAX_COMMENT_CHARS,
+    lambda: _("The comment must be text."),
+    lambda n, most: _("The comment has %(n)d characters; at most %(max)d.", n=n, max=most),
+)
+
+
+def parse_text(raw: object, field: TextField, refused: type[AnswerRefused] = AnswerRefused):
+    """The one rule for a free-text field: stripped text, None for none (or blank), UNCHANGED
+    passed through; anything but text, or text over the field's limit, raises ``refused``."""
     if raw is UNCHANGED:
         return UNCHANGED
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise AnswerRefused("bad_comment", _("The comment must be text."))
-    comment = raw.strip()
-    if len(comment) > MAX_COMMENT_CHARS:
-        raise AnswerRefused(
-            "comment_too_long",
-            _(
-                "The comment has %(n)d characters; at most %(max)d.",
-                n=len(comment),
-                max=MAX_COMMENT_CHARS,
-            ),
-        )
-    return comment or None
+        raise refused(f"bad_{field.code}", field.not_text())
+    text = raw.strip()
+    if len(text) > field.max_chars:
+        raise refused(f"{field.code}_too_long", field.too_long(len(text), field.max_chars))
+    return text or None
+
+
+def parse_comment(raw: object) -> object:
+    """The comment to store: text, None (no comment) or UNCHANGED."""
+    return parse_text(raw, COMMENT)
 
 
 def check_writable(round_: Round, assessment: Assessment | None) -> None:
@@ -166,13 +184,16 @@ def refuse_when_locked(round_name: str, round_open: bool, submitted: bool) -> No
 
 
 class AnswerWrite(NamedTuple):
-    """One answer to store: ``choice`` None deletes it; ``comment`` is text, None (no comment)
-    or UNCHANGED (keep the stored one)."""
+    """One answer to store: ``choice`` None deletes it; ``comment`` and ``note`` are text, None
+    (none) or UNCHANGED (keep the stored one); ``evidence`` is the column value of the links
+    (``evidence.stored``) or UNCHANGED."""
 
     response_id: int
     question_id: int
     choice: Choice | None
     comment: object = UNCHANGED
+    evidence: object = UNCHANGED
+    note: object = UNCHANGED
 
 
 def _parameter(column) -> BindParameter:
@@ -198,7 +219,18 @@ def _still_writable(round_open: bool):
     )
 
 
-_ANSWER_COLUMNS = ("response_id", "question_id", "kind", "level", "updated_at", "comment")
+_ANSWER_COLUMNS = (
+    "response_id",
+    "question_id",
+    "kind",
+    "level",
+    "updated_at",
+    "comment",
+    "evidence",
+    "evidence_note",
+)
+# the text columns a write may leave as they are, and the AnswerWrite field of each
+_KEPT_COLUMNS = (("comment", "comment"), ("evidence", "evidence"), ("evidence_note", "note"))
 
 
 # The statements are built once: building a statement costs more than running it.
@@ -212,7 +244,9 @@ def _delete_answer(round_open: bool) -> Executable:
 
 
 @functools.cache
-def _upsert_answer(dialect_name: str, with_comment: bool, round_open: bool) -> Executable:
+def _upsert_answer(
+    dialect_name: str, changed_texts: tuple[str, ...], round_open: bool
+) -> Executable:
     """INSERT … SELECT … ON CONFLICT DO UPDATE: two saves of one question at once both succeed
     (the later one wins), no read is needed to know whether the answer exists, and nothing is
     written once the answer may no longer change."""
@@ -222,7 +256,7 @@ def _upsert_answer(dialect_name: str, with_comment: bool, round_open: bool) -> E
         _still_writable(round_open)
     )
     statement = dialect.insert(Answer).from_select(list(_ANSWER_COLUMNS), values)
-    updated = ["kind", "level", "updated_at"] + (["comment"] if with_comment else [])
+    updated = ["kind", "level", "updated_at", *changed_texts]
     return statement.on_conflict_do_update(
         index_elements=[Answer.response_id, Answer.question_id],
         set_={name: statement.excluded[name] for name in updated},
@@ -246,15 +280,19 @@ def write_answers(
         if write.choice is None:
             batches.setdefault(_delete_answer(round_open), []).append(keys)
             continue
-        with_comment = write.comment is not UNCHANGED
-        statement = _upsert_answer(connection.dialect.name, with_comment, round_open)
+        texts = {
+            column: getattr(write, field)
+            for column, field in _KEPT_COLUMNS
+            if getattr(write, field) is not UNCHANGED
+        }
+        statement = _upsert_answer(connection.dialect.name, tuple(texts), round_open)
         batches.setdefault(statement, []).append(
             {
                 **keys,
                 "kind": write.choice.kind,
                 "level": write.choice.level,
                 "updated_at": now,
-                "comment": write.comment if with_comment else None,
+                **{column: texts.get(column) for column, _field in _KEPT_COLUMNS},
             }
         )
     changed = 0

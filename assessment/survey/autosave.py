@@ -37,6 +37,7 @@ from .answers import (
     refuse_when_locked,
     write_answers,
 )
+from .evidence import parse_evidence
 from .operations import city_assessment, response_for_writing
 from .progress import Progress, progress_of, questionnaire_layout
 
@@ -104,13 +105,13 @@ def autosave(round_id: int, user: User, posted: object) -> Autosaved:
         found = connection.execute(
             _WRITING_CONTEXT, {"round_id": round_id, "city_id": user.city_id, "user_id": user.id}
         ).one_or_none()
-        question, choice, comment, answered, layout = _checked_answer(found, posted)
+        question, choice, texts, answered, layout = _checked_answer(found, posted)
         if found.response_id is not None:
-            write = AnswerWrite(found.response_id, question.id, choice, comment)
+            write = AnswerWrite(found.response_id, question.id, choice, *texts)
             changed = write_answers(connection, [write])
     if found.response_id is None:  # the user's first answer in this round
         response = response_for_writing(db.session.get(Round, round_id), user)
-        write = AnswerWrite(response.id, question.id, choice, comment)
+        write = AnswerWrite(response.id, question.id, choice, *texts)
         changed = write_answers(db.session.connection(), [write])
     if not changed and (choice is not None or question.id in answered):
         # closed or submitted since the lookup (or the answer deleted from another page)
@@ -130,8 +131,8 @@ def autosave(round_id: int, user: User, posted: object) -> Autosaved:
 
 
 def _checked_answer(found, posted: object):
-    """The question, parsed answer and comment of an autosave, after every check of what may
-    be written; raises AnswerRefused."""
+    """The question, parsed answer and texts (comment, evidence links, evidence note) of an
+    autosave, after every check of what may be written; raises AnswerRefused."""
     if found is None:
         raise AnswerRefused("round", _("There is no such round."), status=404)
     if not isinstance(posted, dict):
@@ -152,13 +153,16 @@ def _checked_answer(found, posted: object):
         )
     choice = parse_posted_answer(question, posted.get("answer"))
     comment = parse_comment(posted.get("comment", UNCHANGED))
+    links, note = parse_evidence(
+        posted.get("evidence", UNCHANGED), posted.get("evidence_note", UNCHANGED)
+    )
     refuse_when_locked(
         found.name,
         found.round_status == RoundStatus.OPEN,
         found.assessment_status == AssessmentStatus.SUBMITTED,
     )
     answered = {int(i) for i in found.answered.split(",")} if found.answered else set()
-    return question, choice, comment, answered, layout
+    return question, choice, (comment, links, note), answered, layout
 
 
 def logged_out_message() -> str:

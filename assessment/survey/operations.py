@@ -37,6 +37,7 @@ from .answers import (
     parse_posted_answer,
     write_answers,
 )
+from .evidence import parse_evidence as posted_evidence
 from .progress import response_progress, team_progress, unfinished_members
 
 
@@ -85,8 +86,9 @@ def save_page(
 ) -> dict[int, str]:
     """Store a page of answers at once (the form without JavaScript): all or nothing.
 
-    ``posted`` maps question id -> (raw answer, raw comment, clear?). Returns the problems per
-    question id; when there are any, nothing is stored.
+    ``posted`` maps question id -> (raw answer, raw comment, clear?, raw evidence links, raw
+    evidence note). Returns the problems per question id; when there are any, nothing is
+    stored.
     """
     response = own_response(round_, user)
     check_writable(round_, response.assessment if response is not None else None)
@@ -98,10 +100,13 @@ def save_page(
     problems: dict[int, str] = {}
     parsed = []
     for question in questions:
-        raw_answer, raw_comment, clear = posted.get(question.id, (None, None, False))
+        raw_answer, raw_comment, clear, raw_links, raw_note = posted.get(
+            question.id, (None, None, False, UNCHANGED, UNCHANGED)
+        )
         try:
             choice = None if clear else parse_posted_answer(question, raw_answer)
             comment = parse_comment(raw_comment)
+            links, note = posted_evidence(raw_links, raw_note)
         except AnswerRefused as error:
             problems[question.id] = error.message
             continue
@@ -109,8 +114,10 @@ def save_page(
             # nothing chosen: a comment alone cannot be stored, an answer not sent is kept
             if comment not in (None, UNCHANGED) and question.id not in existing:
                 problems[question.id] = _("Choose an answer to keep your comment.")
+            elif links not in (None, UNCHANGED) and question.id not in existing:
+                problems[question.id] = _("Choose an answer to keep your evidence.")
             continue
-        parsed.append((question, choice, comment))
+        parsed.append((question, choice, comment, links, note))
     if problems:
         return problems
     if parsed:
@@ -118,8 +125,10 @@ def save_page(
         write_answers(
             db.session.connection(),
             [
-                AnswerWrite(response.id, question.id, choice, None if choice is None else comment)
-                for question, choice, comment in parsed
+                AnswerWrite(response.id, question.id, choice, comment, links, note)
+                if choice is not None
+                else AnswerWrite(response.id, question.id, None)
+                for question, choice, comment, links, note in parsed
             ],
         )
     return {}

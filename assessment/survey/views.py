@@ -104,7 +104,12 @@ def area(round_id: int, area_key: str):
     area = area_or_404(round_, area_key)
     state = survey_state(round_)
     values = {
-        qid: (answer.level if answer.kind == "level" else answer.kind.value, answer.comment or "")
+        qid: (
+            answer.level if answer.kind == "level" else answer.kind.value,
+            answer.comment or "",
+            answer.evidence or "",
+            answer.evidence_note or "",
+        )
         for qid, answer in own_answers(state["response"]).items()
     }
     problems: dict[int, str] = {}
@@ -117,6 +122,8 @@ def area(round_id: int, area_key: str):
                 request.form.get(f"answer-{q.id}"),
                 request.form.get(f"comment-{q.id}", UNCHANGED),
                 request.form.get("clear") == str(q.id),
+                request.form.get(f"evidence-{q.id}", UNCHANGED),
+                request.form.get(f"note-{q.id}", UNCHANGED),
             )
             for q in area.questions
         }
@@ -125,9 +132,16 @@ def area(round_id: int, area_key: str):
             db.session.commit()
             return redirect(after_page_save(round_, area, posted))
         db.session.rollback()
-        for qid, (raw, comment, _clear) in posted.items():  # show what was sent, to fix it
-            kept = values.get(qid, (None, ""))
-            values[qid] = (raw or kept[0], kept[1] if comment is UNCHANGED else comment or "")
+        for qid, (raw, *texts) in posted.items():  # show what was sent, to fix it
+            kept = values.get(qid, (None, "", "", ""))
+            del texts[1]  # the clear button
+            values[qid] = (
+                raw or kept[0],
+                *(
+                    stored if sent is UNCHANGED else sent or ""
+                    for stored, sent in zip(kept[1:], texts, strict=True)
+                ),
+            )
         flash(_("Nothing was saved: please correct the marked questions."), "error")
     areas = state["questionnaire"].areas
     position = areas.index(area)

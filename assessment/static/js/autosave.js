@@ -1,4 +1,5 @@
-// Saves each answer the moment it is chosen (and each comment shortly after typing stops).
+// Saves each answer the moment it is chosen (and each comment, evidence link or evidence note
+// shortly after typing stops).
 // Without this script the page is a normal form with a save button; with it, answers reach the
 // server one by one, each acknowledged with "Saved" or a clear error next to its question.
 // Network failures and server errors are retried with growing pauses until they succeed.
@@ -41,7 +42,15 @@
     this.fieldset = fieldset;
     this.id = parseInt(fieldset.getAttribute("data-question"), 10);
     this.status = fieldset.querySelector("[data-status]");
-    this.comment = fieldset.querySelector("textarea");
+    // the texts saved with the answer: the comment, the evidence links and the evidence note
+    this.comment = fieldset.querySelector("[data-comment]");
+    this.texts = [
+      ["comment", this.comment],
+      ["evidence", fieldset.querySelector("[data-evidence]")],
+      ["evidence_note", fieldset.querySelector("[data-evidence-note]")],
+    ].filter(function (pair) {
+      return pair[1] !== null;
+    });
     this.busy = false; // a request is on its way
     this.again = false; // something changed while it was: send once more afterwards
     this.clearing = false;
@@ -95,7 +104,9 @@
     this.unsaved = true;
     var body = { question: this.id, answer: answer === null ? "" : answer };
     if (answer !== null) {
-      body.comment = this.comment.value;
+      this.texts.forEach(function (pair) {
+        body[pair[0]] = pair[1].value;
+      });
     }
     this.show(texts.saving, "busy");
     fetch(url, {
@@ -165,14 +176,16 @@
         saver.send();
       }
     });
-    saver.comment.addEventListener("input", function () {
-      saver.unsaved = saver.chosen() !== null;
-      saver.later(COMMENT_DELAY);
-    });
-    saver.comment.addEventListener("blur", function () {
-      if (saver.timer !== null) {
-        saver.send();
-      }
+    saver.texts.forEach(function (pair) {
+      pair[1].addEventListener("input", function () {
+        saver.unsaved = saver.chosen() !== null;
+        saver.later(COMMENT_DELAY);
+      });
+      pair[1].addEventListener("blur", function () {
+        if (saver.timer !== null) {
+          saver.send();
+        }
+      });
     });
     var clear = fs.querySelector("[data-clear]");
     if (clear) {
@@ -181,13 +194,18 @@
         if (saver.chosen() === null) {
           return;
         }
-        if (saver.comment.value && !window.confirm(texts.clearConfirm)) {
+        var written = saver.texts.some(function (pair) {
+          return pair[1].value;
+        });
+        if (written && !window.confirm(texts.clearConfirm)) {
           return;
         }
         Array.prototype.forEach.call(fs.querySelectorAll("input[type=radio]"), function (r) {
           r.checked = false;
         });
-        saver.comment.value = "";
+        saver.texts.forEach(function (pair) {
+          pair[1].value = "";
+        });
         saver.clearing = true;
         saver.attempt = 0;
         saver.send();
