@@ -312,3 +312,52 @@ def test_agreed_files_carry_evidence(team):
         "https://a.example/x\nhttps://b.example/y",
         "Протокол",
     )
+
+
+# results page and PDF ----------------------------------------------------------------------------
+LONG_LINK = "https://plovdiv.bg/документи/" + "стратегия-" * 12 + ".pdf"
+
+
+def record_with_evidence(team):
+    record_agreed(
+        team["assessment"],
+        team["q"]["vision_strategy"],
+        "4",
+        "Приета от съвета",
+        None,
+        f"https://plovdiv.bg/r12 {LONG_LINK}",
+        "Протокол №7",
+    )
+    test_agreed.submit(team)
+
+
+def test_a_member_sees_the_agreed_answers_evidence_as_safe_links_on_the_results_page(team, client):
+    record_with_evidence(team)
+    signed_in(client, "ivan@plovdiv.example")
+    html = client.get(f"/results/{team['round'].id}/{team['city'].id}").get_data(as_text=True)
+    section = html[html.index('id="agreed-heading"') :]
+    section = section[: section.index("</section>")]
+    assert "Протокол №7" in section
+    assert (
+        '<a href="https://plovdiv.bg/r12" rel="noopener noreferrer nofollow" '
+        'class="evidence-link">https://plovdiv.bg/r12</a>'
+    ) in section
+
+
+def test_the_city_pdf_lists_the_evidence_behind_each_agreed_answer_as_plain_text(team):
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    from reports.render import city_report
+
+    record_with_evidence(team)
+    report = city_report(team["round"], team["city"], "bg", use_cache=False)
+    reader = PdfReader(io.BytesIO(report.pdf))
+    text = re.sub(r"\s+", "", " ".join(page.extract_text() for page in reader.pages))
+    assert "Доказателства:Протокол№7" in text
+    assert "https://plovdiv.bg/r12" in text
+    assert LONG_LINK in text  # wrapped over lines, but all there
+    annotations = [page.get("/Annots") for page in reader.pages]
+    assert not any(annotations)  # plain text: no link annotations in the PDF
