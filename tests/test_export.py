@@ -66,7 +66,7 @@ def test_csv_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
     result = dmat("export", "--round", ROUND, "--format", "csv", "-o", str(target))
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(target) as archive:
-        assert sorted(archive.namelist()) == ["answers.csv", "scores.csv"]
+        assert sorted(archive.namelist()) == ["agreed.csv", "answers.csv", "scores.csv"]
         score_lines = list(csv.DictReader(io.StringIO(archive.read("scores.csv").decode())))
         answers = list(csv.reader(io.StringIO(archive.read("answers.csv").decode())))
     actual = [
@@ -81,7 +81,7 @@ def test_csv_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
         for r in score_lines
     ]
     close(actual, expected_rows(scores(dmat)))
-    assert answers[0] == ["city", "respondent", "question", "answer", "comment"]
+    assert answers[0] == ["city", "respondent", "question", "answer", "comment", "evidence", "note"]
     assert len(answers) > 1000
     assert {row[3] for row in answers[1:]} <= {
         "1",
@@ -98,7 +98,7 @@ def test_xlsx_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
     target = tmp_path / "export.xlsx"
     assert dmat("export", "--round", ROUND, "--format", "xlsx", "-o", str(target)).exit_code == 0
     workbook = load_workbook(target, read_only=True)
-    assert workbook.sheetnames == ["answers", "scores", "questions"]
+    assert workbook.sheetnames == ["answers", "scores", "agreed", "questions"]
     rows = list(workbook["scores"].iter_rows(values_only=True))
     header = list(rows[0])
     index = {name: header.index(name) for name in header}
@@ -134,7 +134,15 @@ def test_json_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
         "data",
         "overall",
     }
-    assert set(document["answers"][0]) == {"city", "respondent", "question", "answer", "comment"}
+    assert set(document["answers"][0]) == {
+        "city",
+        "respondent",
+        "question",
+        "answer",
+        "comment",
+        "evidence",
+        "note",
+    }
     # the cohort is the round's submitted cities: Sofia, Athens and Riga are still answering
     submitted = [s for s in round_scores(round_named(ROUND)) if s.assessment.is_submitted]
     assert len(submitted) == 18

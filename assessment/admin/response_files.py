@@ -74,17 +74,22 @@ def read_response_file(data: bytes, filename: str) -> list[ResponseRow]:
 
 
 def read_table(
-    data: bytes, filename: str, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+    data: bytes,
+    filename: str,
+    columns: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    sheet: str | None = None,
 ) -> list[tuple[int, list[str]]]:
     """``(line, fields)`` of each non-blank row of a CSV or XLSX file with the header
     ``columns[,optional]``; raises DmatError listing every malformed line. Other imports
-    (agreed answers) read their files with it too."""
+    (agreed answers) read their files with it too. Of a workbook, the sheet named ``sheet``
+    is read where there is one (an export's ``agreed`` sheet), else the first."""
     if len(data) > MAX_FILE_BYTES:
         raise DmatError(f"{filename}: the file has {len(data)} bytes; at most {MAX_FILE_BYTES}")
     if not data.strip():
         raise DmatError(f"{filename}: the file is empty")
     if data[:4] == b"PK\x03\x04":
-        records = _xlsx_records(data, filename)
+        records = _xlsx_records(data, filename, sheet)
     else:
         records = _csv_records(data, filename)
     return _rows(records, filename, columns, optional)
@@ -112,7 +117,7 @@ def _csv_records(data: bytes, filename: str):
         raise DmatError(f"{filename}:{line}: malformed CSV ({error})") from None
 
 
-def _xlsx_records(data: bytes, filename: str):
+def _xlsx_records(data: bytes, filename: str, sheet: str | None = None):
     from openpyxl import load_workbook
 
     try:
@@ -123,7 +128,8 @@ def _xlsx_records(data: bytes, filename: str):
     try:
         if not workbook.worksheets:  # e.g. the sheet's part is missing from the archive
             raise DmatError(f"{filename}: not a readable XLSX workbook (it has no worksheet)")
-        rows = enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1)
+        chosen = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
+        rows = enumerate(chosen.iter_rows(values_only=True), 1)
         while True:
             # the sheet's XML is read as it is iterated: a character XML forbids (a NUL, a lone
             # surrogate) or broken XML shows only when the parser reaches the row

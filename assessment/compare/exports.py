@@ -1,9 +1,11 @@
-"""A round's answers and scores as CSV (a ZIP of two CSV files), XLSX or JSON.
+"""A round's answers, agreed answers and scores as CSV (a ZIP of three CSV files), XLSX or JSON.
 
 The answers are written exactly in the import format (``city,respondent,question,answer,
-comment``), so an exported file can be imported again with ``dmat responses import``; the scores
-are the figures of ``dmat scores``, unrounded. Every text cell of the CSV and XLSX files goes
-through ``files.spreadsheet_cell``, so that no spreadsheet program runs a name or a comment as a
+comment,evidence,note``), so an exported file can be imported again with ``dmat responses
+import``, and the agreed answers in that of ``dmat agreed import`` (``city,question,answer,
+rationale,evidence,note``); evidence links are plain text, one per line. The scores are the
+figures of ``dmat scores``, unrounded. Every text cell of the CSV and XLSX files goes through
+``files.spreadsheet_cell``, so that no spreadsheet program runs a name or a comment as a
 formula; the importer undoes it.
 """
 
@@ -23,10 +25,24 @@ from questionnaires import localized
 
 from ..extensions import db
 from ..files import spreadsheet_cell
-from ..models import Answer, AnswerKind, Area, Assessment, City, Question, Response, Round, User
+from ..models import (
+    AgreedAnswer,
+    Answer,
+    AnswerKind,
+    Area,
+    Assessment,
+    City,
+    Question,
+    Response,
+    Round,
+    User,
+)
 from ..results import city_scores_json, cohort_json, round_scores
+from ..survey.evidence import links_of
 
-ANSWER_COLUMNS = ("city", "respondent", "question", "answer", "comment")
+ANSWER_COLUMNS = ("city", "respondent", "question", "answer", "comment", "evidence", "note")
+# the format of dmat agreed import; evidence: the links, one per line
+AGREED_COLUMNS = ("city", "question", "answer", "rationale", "evidence", "note")
 SCORE_COLUMNS = (
     "city",
     "round",
@@ -58,14 +74,23 @@ def file_name(round_: Round, fmt: str) -> str:
     return f"dmat-{slug}{suffix}"
 
 
-def answer_rows(round_: Round) -> Iterator[tuple[str, str, str, str, str]]:
+def answer_rows(round_: Round) -> Iterator[tuple[str, ...]]:
     """Every answer of the round in import format, by city, respondent and questionnaire order.
 
     An export necessarily reads every answer; it streams them in one query rather than loading
     objects.
     """
     query = (
-        select(City.name, User.email, Question.key, Answer.kind, Answer.level, Answer.comment)
+        select(
+            City.name,
+            User.email,
+            Question.key,
+            Answer.kind,
+            Answer.level,
+            Answer.comment,
+            Answer.evidence,
+            Answer.evidence_note,
+        )
         .select_from(Answer)
         .join(Response, Answer.response_id == Response.id)
         .join(Assessment, Response.assessment_id == Assessment.id)
@@ -76,9 +101,37 @@ def answer_rows(round_: Round) -> Iterator[tuple[str, str, str, str, str]]:
         .where(Assessment.round_id == round_.id)
         .order_by(City.name, User.email, Area.position, Question.position)
     )
-    for city, email, question, kind, level, comment in db.session.execute(query):
-        answer = str(level) if kind == AnswerKind.LEVEL else AnswerKind(kind).value
-        yield city, email, question, answer, comment or ""
+    for city, email, question, kind, level, *texts in db.session.execute(query):
+        yield city, email, question, _answer_text(kind, level), *(text or "" for text in texts)
+
+
+def _answer_text(kind, level) -> str:
+    return str(level) if kind == AnswerKind.LEVEL else AnswerKind(kind).value
+
+
+def agreed_rows(round_: Round) -> Iterator[tuple[str, ...]]:
+    """Every agreed answer of the round in the format of ``dmat agreed import``, by city and
+    questionnaire order (one query)."""
+    query = (
+        select(
+            City.name,
+            Question.key,
+            AgreedAnswer.kind,
+            AgreedAnswer.level,
+            AgreedAnswer.rationale,
+            AgreedAnswer.evidence,
+            AgreedAnswer.evidence_note,
+        )
+        .select_from(AgreedAnswer)
+        .join(Assessment, AgreedAnswer.assessment_id == Assessment.id)
+        .join(City, Assessment.city_id == City.id)
+        .join(Question, AgreedAnswer.question_id == Question.id)
+        .join(Area, Question.area_id == Area.id)
+        .where(Assessment.round_id == round_.id)
+        .order_by(City.name, Area.position, Question.position)
+    )
+    for city, question, kind, level, *texts in db.session.execute(query):
+        yield city, question, _answer_text(kind, level), *(text or "" for text in texts)
 
 
 def scores_json(round_: Round) -> list[dict]:
@@ -129,6 +182,7 @@ def export_bytes(round_: Round, fmt: str, language: str | None = None) -> bytes:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("answers.csv", csv_text(ANSWER_COLUMNS, answer_rows(round_)))
             archive.writestr("scores.csv", csv_text(SCORE_COLUMNS, score_rows(scores)))
+            archive.writestr("agreed.csv", csv_text(AGREED_COLUMNS, agreed_rows(round_)))
         return out.getvalue()
     if fmt == "json":
         return _json(round_, scores, cohort).encode()
@@ -159,6 +213,9 @@ WIDTHS = {  # characters, per column name
     "question": 24,
     "answer": 10,
     "comment": 40,
+    "evidence": 40,
+    "note": 30,
+    "rationale": 40,
     "country": 9,
     "status": 12,
     "round": 18,
@@ -244,6 +301,9 @@ def _xlsx(round_: Round, language: str) -> bytes:
     scores = sheet_of("scores", XLSX_SCORE_COLUMNS)
     for row in xlsx_score_rows(round_, language):
         scores.append(cells(scores, XLSX_SCORE_COLUMNS, row))
+    agreed = sheet_of("agreed", AGREED_COLUMNS)  # what dmat agreed import reads
+    for row in agreed_rows(round_):
+        agreed.append(cells(agreed, AGREED_COLUMNS, [value or None for value in row]))
     questions = sheet_of("questions", XLSX_QUESTION_COLUMNS)
     for row in xlsx_question_rows(round_, language):
         questions.append(cells(questions, XLSX_QUESTION_COLUMNS, row))
@@ -258,9 +318,15 @@ def _json(round_: Round, scores: list[dict], cohort: dict) -> str:
         "questionnaire": round_.questionnaire.label,
         "scores": scores,
         "cohort": cohort,
-        "answers": [
-            dict(zip(ANSWER_COLUMNS, (*row[:4], row[4] or None), strict=True))
-            for row in answer_rows(round_)
-        ],
+        "answers": [_json_row(ANSWER_COLUMNS, row) for row in answer_rows(round_)],
+        "agreed": [_json_row(AGREED_COLUMNS, row) for row in agreed_rows(round_)],
     }
     return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def _json_row(columns: tuple[str, ...], row: tuple[str, ...]) -> dict:
+    """An answer or agreed answer as JSON: empty texts as null, the evidence as a list."""
+    document = {name: value or None for name, value in zip(columns, row, strict=True)}
+    document["answer"] = row[columns.index("answer")]
+    document["evidence"] = list(links_of(document["evidence"]))
+    return document

@@ -39,8 +39,8 @@ class AgreedRow:
 
 
 def read_agreed_file(data: bytes, filename: str) -> list[AgreedRow]:
-    """The rows of a CSV or XLSX agreed-answers file; raises DmatError listing every
-    malformed line."""
+    """The rows of a CSV or XLSX agreed-answers file (of an exported workbook, its ``agreed``
+    sheet); raises DmatError listing every malformed line."""
     return [
         AgreedRow(
             line,
@@ -49,7 +49,9 @@ def read_agreed_file(data: bytes, filename: str) -> list[AgreedRow]:
             optional_field(fields, 4, blank_is_none=False),
             optional_field(fields, 5, blank_is_none=False),
         )
-        for line, fields in read_table(data, filename, AGREED_COLUMNS, AGREED_OPTIONAL_COLUMNS)
+        for line, fields in read_table(
+            data, filename, AGREED_COLUMNS, AGREED_OPTIONAL_COLUMNS, sheet="agreed"
+        )
     ]
 
 
