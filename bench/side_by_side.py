@@ -17,10 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,6 +44,7 @@ from assessment.models import (
 )
 from assessment.names import name_key
 from assessment.survey.agreed import side_by_side
+from bench.dashboard import median_seconds
 from config import TestConfig
 from questionnaires import BUNDLED_QUESTIONNAIRE, load_questionnaire_file
 
@@ -125,15 +124,6 @@ def build(members: int, seed: int = 1) -> tuple[int, int, list[str]]:
     )
     db.session.commit()
     return round_.id, city.id, [area.key for area in questionnaire.areas]
-
-
-def median_seconds(function, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
