@@ -45,7 +45,9 @@ BAD = [
     ("https://example.org/a\x00b", "link_characters"),
     ("https://example.org/a\u202eb", "link_characters"),
     ("https://example.org\\@evil.example/", "link_characters"),
-    ("https://example.org:notaport/", "link_scheme"),
+    ("https://example.org:notaport/", "link_port"),
+    ("https://example.org:99999999999999999999/", "link_port"),
+    ("https://[2001:db8::1/", "link_scheme"),
     ("https:///path-only", "link_host"),
     ("https://example.org/" + "a" * evidence.MAX_LINK_CHARS, "link_too_long"),
 ]

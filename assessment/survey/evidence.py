@@ -29,9 +29,7 @@ NOTE = TextField(
     "evidence_note",
     MAX_NOTE_CHARS,
     lambda: _("The evidence note must be text."),
-    lambda n, most: _(
-        "The evidence note has %(n)d characters; at most %(max)d.", n=n, max=most
-    ),
+    lambda n, most: _("The evidence note has %(n)d characters; at most %(max)d.", n=n, max=most),
 )
 
 
@@ -58,8 +56,7 @@ def parse_link(raw: str) -> str:
             ),
         )
     if any(
-        c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") or c == "\\"
-        for c in raw
+        c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") or c == "\\" for c in raw
     ):
         raise EvidenceRefused(
             "link_characters",
@@ -71,11 +68,12 @@ def parse_link(raw: str) -> str:
         )
     try:
         parts = urlsplit(raw)
-        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
-    except ValueError:
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
         parts = None
-    if parts is None or parts.scheme.lower() not in SCHEMES or not raw.lower().startswith(
-        tuple(f"{scheme}://" for scheme in SCHEMES)
+    if (
+        parts is None
+        or parts.scheme.lower() not in SCHEMES
+        or not raw.lower().startswith(tuple(f"{scheme}://" for scheme in SCHEMES))
     ):
         raise EvidenceRefused(
             "link_scheme",
@@ -94,6 +92,16 @@ def parse_link(raw: str) -> str:
                 link=_shown(raw),
             ),
         )
+    try:
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number 0-65535)
+    except ValueError:
+        raise EvidenceRefused(
+            "link_port",
+            _(
+                "The evidence link “%(link)s” has a port that is not a number from 0 to 65535.",
+                link=_shown(raw),
+            ),
+        ) from None
     if not parts.hostname:
         raise EvidenceRefused(
             "link_host",
@@ -116,8 +124,11 @@ def parse_links(raw: object) -> object:
         if len(raw) > MAX_STORED_CHARS + 1000:  # never split 10 MB of text
             raise EvidenceRefused(
                 "too_many_links",
-                _("At most %(max)d evidence links, of at most %(chars)d characters each.",
-                  max=MAX_LINKS, chars=MAX_LINK_CHARS),
+                _(
+                    "At most %(max)d evidence links, of at most %(chars)d characters each.",
+                    max=MAX_LINKS,
+                    chars=MAX_LINK_CHARS,
+                ),
             )
         items = raw.split()
     elif isinstance(raw, list | tuple) and all(isinstance(item, str) for item in raw):
