@@ -233,7 +233,7 @@ def responses_group() -> None:
 @click.argument("file")
 @committed
 def responses_import(round_name: str, file: str) -> None:
-    """Import FILE (CSV or XLSX: city,respondent,question,answer[,comment])."""
+    """Import FILE (CSV or XLSX: city,respondent,question,answer[,comment[,evidence[,note]]])."""
     from .admin.operations import import_responses
     from .admin.response_files import read_response_file
 

@@ -111,7 +111,7 @@ class QuestionnaireUploadForm(FlaskForm):
 class ResponseImportForm(FlaskForm):
     file = FileField(
         _l("Responses file (CSV or XLSX)"),
-        description=_l("Header: city,respondent,question,answer[,comment]"),
+        description=_l("Header: city,respondent,question,answer[,comment[,evidence[,note]]]"),
         validators=[
             FileRequired(_l("Choose a CSV or XLSX file.")),
             FileAllowed(["csv", "xlsx"], _l("The file must end in .csv or .xlsx.")),

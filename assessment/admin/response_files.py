@@ -1,6 +1,7 @@
 """Reading response files (CSV or XLSX) into rows, with the line number of each row.
 
-The header is ``city,respondent,question,answer[,comment]``. Only the file's shape is checked
+The header is ``city,respondent,question,answer[,comment[,evidence[,note]]]`` (evidence: links
+separated by line breaks or spaces, see ``survey/evidence.py``). Only the file's shape is checked
 here; whether the cities, questions and answers make sense is checked by the import operation.
 Every text cell is read through ``files.spreadsheet_text``, which undoes the apostrophe that
 exports put before text a spreadsheet would run as a formula.
