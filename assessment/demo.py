@@ -44,6 +44,7 @@ RATIONALES = (
     "Pilots run in two districts only, so we settled on the lower level.",
     None,
 )
+WORKSHOP_EVIDENCE = "https://docs.example.org/workshops/{city}/{question}"
 DEMO_PASSWORD = "dmat-demo-2022"
 BASELINE, FOLLOW_UP = "2020 baseline", "2022 follow-up"
 CAPITALS = (
@@ -255,6 +256,11 @@ def _workshops(round_: Round, rng: random.Random, per_city: int = 3) -> None:
                     kind=AnswerKind.LEVEL,
                     level=levels[(len(levels) - 1) // 2],
                     rationale=rng.choice(RATIONALES),
+                    # the workshop's protocol as evidence (an example address, never fetched)
+                    evidence=WORKSHOP_EVIDENCE.format(
+                        city=assessment.city_id, question=side.question.key
+                    ),
+                    evidence_note="Workshop protocol",
                     created_by_id=leader,
                     updated_by_id=leader,
                 )

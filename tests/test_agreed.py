@@ -565,6 +565,7 @@ def test_demo_has_a_few_workshops_with_agreed_answers_and_rationales(demo, dmat)
     assert all(a.assessment.round.name == FOLLOW_UP for a in stored)
     assert sum(a.rationale is not None for a in stored) >= 3
     assert all(a.created_by.role == Role.LEADER for a in stored)
+    assert all(a.evidence.startswith("https://docs.example.org/workshops/") for a in stored)
     scores = json.loads(dmat("scores", "--round", FOLLOW_UP).output)
     agreed = {row["city"]: sum(a["agreed"] for a in row["areas"].values()) for row in scores}
     assert {city for city, n in agreed.items() if n} == set(WORKSHOP_CITIES)
