@@ -51,27 +51,36 @@ class ResponseRow:
     note: str | None = None
 
 
-def optional_field(fields: list[str], index: int, *, blank_is_none: bool = True) -> str | None:
-    """An optional column's cell: None when the file lacks the column (or, with
-    ``blank_is_none``, when the cell is blank), else its stripped text."""
-    if index >= len(fields):
-        return None
-    text = fields[index].strip()
-    return None if blank_is_none and not text else text
+# optional columns whose empty cell means "none" rather than "not given": an empty evidence
+# cell removes the stored evidence, a missing evidence column keeps it
+KEPT_WHEN_BLANK = ("evidence", "note")
+
+
+def read_rows(
+    data: bytes,
+    filename: str,
+    make,
+    columns: tuple[str, ...],
+    optional: tuple[str, ...],
+    sheet: str | None = None,
+) -> list:
+    """``make(line, *required, *optional)`` for each row of a CSV or XLSX file (``read_table``):
+    the required cells stripped; an optional cell None when the file lacks its column, else
+    stripped (blank as None, except for ``KEPT_WHEN_BLANK`` columns)."""
+    required = len(columns)
+    rows = []
+    for line, fields in read_table(data, filename, columns, optional, sheet):
+        extra = []
+        for index, name in enumerate(optional, required):
+            text = fields[index].strip() if index < len(fields) else None
+            extra.append(None if text == "" and name not in KEPT_WHEN_BLANK else text)
+        rows.append(make(line, *(field.strip() for field in fields[:required]), *extra))
+    return rows
 
 
 def read_response_file(data: bytes, filename: str) -> list[ResponseRow]:
     """Rows of a CSV or XLSX file; raises DmatError listing every malformed line."""
-    return [
-        ResponseRow(
-            line,
-            *(field.strip() for field in fields[:4]),
-            optional_field(fields, 4),
-            optional_field(fields, 5, blank_is_none=False),
-            optional_field(fields, 6, blank_is_none=False),
-        )
-        for line, fields in read_table(data, filename, COLUMNS, OPTIONAL_COLUMNS)
-    ]
+    return read_rows(data, filename, ResponseRow, COLUMNS, OPTIONAL_COLUMNS)
 
 
 def read_table(

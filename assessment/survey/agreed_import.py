@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..admin.response_files import optional_field, read_table
+from ..admin.response_files import read_rows
 from ..admin.row_checks import RowChecks
 from ..audit.operations import record
 from ..errors import DmatError
@@ -41,18 +41,9 @@ class AgreedRow:
 def read_agreed_file(data: bytes, filename: str) -> list[AgreedRow]:
     """The rows of a CSV or XLSX agreed-answers file (of an exported workbook, its ``agreed``
     sheet); raises DmatError listing every malformed line."""
-    return [
-        AgreedRow(
-            line,
-            *(field.strip() for field in fields[:3]),
-            optional_field(fields, 3),
-            optional_field(fields, 4, blank_is_none=False),
-            optional_field(fields, 5, blank_is_none=False),
-        )
-        for line, fields in read_table(
-            data, filename, AGREED_COLUMNS, AGREED_OPTIONAL_COLUMNS, sheet="agreed"
-        )
-    ]
+    return read_rows(
+        data, filename, AgreedRow, AGREED_COLUMNS, AGREED_OPTIONAL_COLUMNS, sheet="agreed"
+    )
 
 
 @dataclass(frozen=True)
