@@ -11,6 +11,7 @@ from ..admin.forms import select_choices
 from ..audit.operations import record
 from ..extensions import db
 from ..models import Round
+from ..rounds import rounds_in_order
 from ..survey.operations import city_assessment
 from . import bp, exports, queries
 from .forms import CompareForm, DashboardForm, ProgressForm
@@ -21,9 +22,8 @@ def _round(round_id: int) -> Round:
 
 
 def _rounds() -> list[Round]:
-    return list(
-        db.session.scalars(select(Round).order_by(Round.created_at.desc(), Round.id.desc()))
-    )
+    """Every round, newest first in the rounds' order (rounds.round_order_key)."""
+    return rounds_in_order(db.session.scalars(select(Round)), newest_first=True)
 
 
 @bp.get("/")
