@@ -61,7 +61,7 @@ def test_create_open_and_close_a_round(coordinator, bundled_questionnaire):
     response = post(
         coordinator,
         "/admin/rounds",
-        {"name": "2024", "questionnaire": "city-digital-maturity:1", "all_cities": "y"},
+        {"name": "2024", "questionnaire": "city-digital-maturity:1"},
     )
     assert response.status_code == 302
     round_ = round_named("2024")

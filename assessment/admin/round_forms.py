@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms import BooleanField, Field, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
@@ -14,6 +14,7 @@ from ..columns import parse_day
 from ..extensions import db
 from ..models import Assessment, City, Round
 from ..presentation import date_text
+from .forms import select_choices
 from .operations import MAX_NAME_CHARS
 
 
@@ -50,7 +51,7 @@ class CityChoices(SelectMultipleField):
     option_widget = CheckboxInput()
 
     def pre_validate(self, form) -> None:
-        known = {value for value, *_rest in self.iter_choices()}
+        known = {choice.value for choice in self.iter_choices()}
         for value in self.data or []:
             if value not in known:
                 raise ValidationError(_l("There is no city %(value)s.", value=str(value)[:20]))
@@ -84,15 +85,25 @@ class RoundForm(FlaskForm):
         description=_l("Its last day for answers. Empty: open until closed by hand."),
         invalid=_l("The closing date must be a date, such as 2027-06-30."),
     )
-    all_cities = BooleanField(_l("Every city takes part (cities added later too)"), default=True)
-    cities = CityChoices(_l("Taking-part cities"), choices=[])
+    # not sent (a script): every city
+    taking_part = RadioField(
+        _l("Taking-part cities"),
+        choices=select_choices(
+            [
+                ("all", _l("Every city, cities added later too")),
+                ("chosen", _l("Only the cities chosen below")),
+            ]
+        ),
+        default="all",
+    )
+    cities = CityChoices(_l("Cities"), choices=[])
     submit = SubmitField(_l("Create round"))
 
     def __init__(self, *args, round_: Round | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.round = round_
         cities = db.session.scalars(select(City).order_by(City.active.desc(), City.name)).all()
-        self.cities.choices = [(city.id, city.name) for city in cities]
+        self.cities.choices = select_choices((city.id, city.name) for city in cities)
         self.city_rows = {city.id: city for city in cities}
 
     def validate_name(self, field) -> None:
@@ -115,11 +126,11 @@ class RoundForm(FlaskForm):
             )
 
     def validate_cities(self, field) -> None:
-        if self.all_cities.data:
+        if self.taking_part.data != "chosen":
             return
         if not field.data:
             raise ValidationError(
-                _l("Choose the cities taking part, or tick “Every city takes part”.")
+                _l("Choose the cities taking part, or choose “Every city”.")
             )
         if self.round is not None:
             answered = db.session.scalars(
@@ -138,6 +149,6 @@ class RoundForm(FlaskForm):
 
     def chosen_cities(self) -> list[City] | None:
         """The taking-part cities, None for every city."""
-        if self.all_cities.data:
+        if self.taking_part.data != "chosen":
             return None
         return [self.city_rows[i] for i in dict.fromkeys(self.cities.data)]

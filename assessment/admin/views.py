@@ -104,7 +104,7 @@ def rounds():
             fail(error)
         else:
             db.session.commit()
-            flash(_("Round %(name)s created.", name=round_.name), "success")
+            flash(created_message(round_), "success")
             return redirect(url_for("admin.rounds"))
     counts = dict(
         db.session.execute(
@@ -124,6 +124,7 @@ def edit_round(round_id: int):
     form = RoundForm(obj=round_, round_=round_)
     del form.questionnaire  # a round keeps its questionnaire: its answers are to it
     if not form.is_submitted() and not round_.all_cities:
+        form.taking_part.data = "chosen"
         form.cities.data = [city.id for city in round_.cities]
     if form.validate_on_submit():
         try:
@@ -238,6 +239,23 @@ def import_template(round_id: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{template_name(round_)}"'},
     )
+
+
+def created_message(round_: Round) -> str:
+    phase = round_.phase
+    if phase is RoundPhase.PLANNED:
+        return _(
+            "Round %(name)s created; it opens on %(date)s.",
+            name=round_.name,
+            date=date_text(round_.opens_on),
+        )
+    if phase is RoundPhase.CLOSED:
+        return _(
+            "Round %(name)s created; it is closed: its closing date, %(date)s, has passed.",
+            name=round_.name,
+            date=date_text(round_.closes_on),
+        )
+    return _("Round %(name)s created; it is open.", name=round_.name)
 
 
 # the other programme pages register their routes on ``bp`` when imported

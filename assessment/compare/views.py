@@ -11,6 +11,7 @@ from ..admin.forms import select_choices
 from ..audit.operations import record
 from ..extensions import db
 from ..models import Round
+from ..participation import not_started
 from ..rounds import rounds_in_order
 from ..survey.operations import city_assessment
 from . import bp, exports, queries
@@ -55,6 +56,7 @@ def dashboard(round_id: int):
         round=round_,
         form=form,
         dashboard=dashboard,
+        not_started=not_started(round_, dashboard.country) if status == "all" else [],
         status=status,
         sort=sort,
         descending=bool(form.descending.data),

@@ -1,9 +1,10 @@
 // The round form's taking-part cities: the list is shown only when "every city" is not
-// ticked; a search box filters it, and two buttons tick or clear the cities shown.
+// chosen; a search box filters it, and two buttons tick or clear the cities shown.
 (function () {
   "use strict";
   document.querySelectorAll("[data-round-cities]").forEach(function (box) {
-    var every = box.querySelector("[data-all-cities]");
+    var every = box.querySelector("[data-taking-part][value=all]");
+    var radios = box.querySelectorAll("[data-taking-part]");
     var choices = box.querySelector("[data-city-choices]");
     var tools = box.querySelector("[data-city-tools]");
     var search = box.querySelector("[data-city-search]");
@@ -16,7 +17,9 @@
     }
     function update() { choices.hidden = every.checked; }
     tools.hidden = false;
-    every.addEventListener("change", update);
+    Array.prototype.forEach.call(radios, function (radio) {
+      radio.addEventListener("change", update);
+    });
     search.addEventListener("input", function () {
       var wanted = search.value.trim().toLocaleLowerCase();
       items.forEach(function (item) {
