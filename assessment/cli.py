@@ -253,12 +253,12 @@ def round_create(
         state = f"it is closed (it closed on {round_.closes_on.isoformat()})"
     else:
         state = "it is open"
-    who = "every city takes part" if taking_part is None else f"{len(taking_part)} cities take part"
     if taking_part is None:
         click.echo(f"Round '{round_.name}' created with {round_.questionnaire.label}; {state}.")
     else:
         click.echo(
-            f"Round '{round_.name}' created with {round_.questionnaire.label}; {state}; {who}."
+            f"Round '{round_.name}' created with {round_.questionnaire.label}; {state};"
+            f" {len(round_.cities)} cities take part."
         )
 
 
