@@ -258,7 +258,8 @@ def round_create(
     else:
         click.echo(
             f"Round '{round_.name}' created with {round_.questionnaire.label}; {state};"
-            f" {len(round_.cities)} cities take part."
+            f" {len(round_.cities)} {'city takes' if len(round_.cities) == 1 else 'cities take'}"
+            " part."
         )
 
 
