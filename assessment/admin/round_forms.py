@@ -96,7 +96,7 @@ class RoundForm(FlaskForm):
         ),
         default="all",
     )
-    cities = CityChoices(_l("Cities"), choices=[])
+    cities = CityChoices(_l("Cities"), choices=[], coerce=int)
     submit = SubmitField(_l("Create round"))
 
     def __init__(self, *args, round_: Round | None = None, **kwargs) -> None:
