@@ -341,3 +341,24 @@ def test_the_api_gives_the_derived_status_and_dates(app, programme, make_user):
     rounds = login_client.get("/api/v1/rounds").json
     assert rounds[0]["status"] == "planned" and rounds[0]["opens_on"] == "2099-01-01"
     assert rounds[0]["closes_on"] is None
+
+
+def test_a_response_file_names_a_city_not_taking_part_and_stores_nothing(app, programme):
+    from assessment.admin.operations import import_responses
+    from assessment.admin.response_files import read_response_file
+
+    cities = programme["cities"]
+    round_ = create_round("Избрани", "city-digital-maturity:1", cities=[cities["София"]])
+    db.session.commit()
+    text = (
+        "city,respondent,question,answer\n"
+        "софия,ана@sofia.example,vision_strategy,3\n"
+        "αθήνα,ελένη@athens.example,vision_strategy,4\n"
+    )
+    with pytest.raises(DmatError) as refused:
+        import_responses(round_, read_response_file(text.encode(), "a.csv"), "a.csv")
+    db.session.rollback()
+    assert refused.value.problems == [
+        "a.csv:3: Αθήνα does not take part in 'Избрани'; add it to the round's cities first"
+    ]
+    assert answers_stored() == 0

@@ -218,6 +218,11 @@ def import_responses(
                 f"{where}: the assessment of {city.name} in '{round_.name}' is submitted; "
                 "reopen it before importing"
             )
+        elif city.id not in assessments and not round_.takes_part(city.id):
+            problems.append(
+                f"{where}: {city.name} does not take part in '{round_.name}'; "
+                "add it to the round's cities first"
+            )
         if question is None:
             problems.append(
                 f"{where}: question '{row.question}' is not in {round_.questionnaire.label}"
