@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from assessment.admin.round_operations import change_round, create_round
+from assessment.demo import DEMO_PASSWORD
 from assessment.errors import DmatError
 from assessment.extensions import db
 from assessment.lookups import round_named
@@ -196,14 +197,18 @@ def test_the_round_form_names_what_is_wrong_and_stores_nothing(app, programme, c
     assert db.session.scalar(select(func.count()).select_from(Round)) == 0
 
 
+def answer_first_question(app, member, round_: Round) -> None:
+    client = client_for(app, member.email)
+    token = page_token(client, f"/survey/{round_.id}/areas/vision")
+    question = round_.questionnaire.areas[0].questions[0]
+    assert autosave(client, round_.id, token, question.id, "3").status_code == 200
+
+
 def test_editing_a_round_is_audited_and_keeps_a_city_that_answered(app, programme):
     cities = programme["cities"]
     round_ = create_round("Кръг", "city-digital-maturity:1")
     db.session.commit()
-    member = client_for(app, programme["members"]["Tallinn"].email)
-    token = page_token(member, f"/survey/{round_.id}/areas/vision")
-    question = round_.questionnaire.areas[0].questions[0]
-    assert autosave(member, round_.id, token, question.id, "3").status_code == 200
+    answer_first_question(app, programme["members"]["Tallinn"], round_)
 
     coordinator = client_for(app, "coordinator@dmat.example")
     path = f"/admin/rounds/{round_.id}/edit"
@@ -300,10 +305,7 @@ def test_the_dashboard_lists_taking_part_cities_not_started_with_days_left(app, 
         cities=[cities["София"], cities["Αθήνα"], cities["Tallinn"]],
     )
     db.session.commit()
-    athens = client_for(app, programme["members"]["Αθήνα"].email)
-    token = page_token(athens, f"/survey/{round_.id}/areas/vision")
-    question = round_.questionnaire.areas[0].questions[0]
-    assert autosave(athens, round_.id, token, question.id, "2").status_code == 200
+    answer_first_question(app, programme["members"]["Αθήνα"], round_)
 
     coordinator = client_for(app, "coordinator@dmat.example")
     page = coordinator.get(f"/compare/rounds/{round_.id}").get_data(as_text=True)
@@ -362,3 +364,14 @@ def test_a_response_file_names_a_city_not_taking_part_and_stores_nothing(app, pr
         "a.csv:3: Αθήνα does not take part in 'Избрани'; add it to the round's cities first"
     ]
     assert answers_stored() == 0
+
+
+def test_the_demo_rounds_have_dates_and_every_capital_takes_part(app, demo):
+    baseline, follow_up = round_named("2020 baseline"), round_named("2022 follow-up")
+    assert (baseline.opens_on, baseline.closes_on) == (date(2020, 3, 2), date(2020, 6, 30))
+    assert (follow_up.opens_on, follow_up.closes_on) == (date(2022, 3, 1), None)
+    assert (baseline.phase, follow_up.phase) == (RoundPhase.CLOSED, RoundPhase.OPEN)
+    assert baseline.all_cities and follow_up.all_cities
+    coordinator = client_for(app, demo["coordinator"], DEMO_PASSWORD)
+    page = coordinator.get("/compare/").get_data(as_text=True)
+    assert "Closed on Jun 30, 2020." in page and "Open, with no closing date." in page
