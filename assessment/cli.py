@@ -214,13 +214,53 @@ def round_group() -> None:
 @round_group.command("create")
 @click.option("--name", required=True, help="The round's name, e.g. '2022 follow-up'.")
 @click.option("--questionnaire", "label", required=True, help="KEY:VERSION of an imported one.")
+@click.option("--opens", default=None, help="Opening date YYYY-MM-DD (UTC); default: now.")
+@click.option("--closes", default=None, help="Closing date YYYY-MM-DD (UTC), its last day.")
+@click.option(
+    "--city",
+    "cities",
+    multiple=True,
+    help="A taking-part city (repeat it); default: every city, cities added later too.",
+)
 @committed
-def round_create(name: str, label: str) -> None:
-    """Open a new assessment round."""
-    from .admin.operations import create_round
+def round_create(
+    name: str, label: str, opens: str | None, closes: str | None, cities: tuple[str, ...]
+) -> None:
+    """Create an assessment round: open now, or from its opening date."""
+    from .admin.round_operations import create_round
+    from .columns import parse_day
+    from .lookups import city_named
+    from .rounds import RoundPhase
 
-    round_ = create_round(name, label)
-    click.echo(f"Round '{round_.name}' created with {round_.questionnaire.label}; it is open.")
+    days = {}
+    for option, raw in (("--opens", opens), ("--closes", closes)):
+        if raw is not None:
+            days[option] = parse_day(raw)
+            if days[option] is None:
+                raise DmatError(f"{option} '{raw[:40]}' is not a date written YYYY-MM-DD")
+    taking_part = [city_named(city) for city in cities] if cities else None
+    round_ = create_round(
+        name,
+        label,
+        opens_on=days.get("--opens"),
+        closes_on=days.get("--closes"),
+        cities=taking_part,
+    )
+    phase = round_.phase
+    if phase is RoundPhase.PLANNED:
+        state = f"it opens on {round_.opens_on.isoformat()}"
+    elif phase is RoundPhase.CLOSED:
+        state = f"it is closed (it closed on {round_.closes_on.isoformat()})"
+    else:
+        state = "it is open"
+    if taking_part is None:
+        click.echo(f"Round '{round_.name}' created with {round_.questionnaire.label}; {state}.")
+    else:
+        click.echo(
+            f"Round '{round_.name}' created with {round_.questionnaire.label}; {state};"
+            f" {len(round_.cities)} {'city takes' if len(round_.cities) == 1 else 'cities take'}"
+            " part."
+        )
 
 
 @cli.group("responses")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Enum
@@ -22,6 +22,20 @@ def parse_id(raw: object) -> int | None:
     if isinstance(raw, str) and _ID.fullmatch(raw.strip()):
         raw = int(raw)
     return raw if isinstance(raw, int) and 0 < raw <= MAX_ID else None
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(raw: str) -> date | None:
+    """A calendar day written YYYY-MM-DD in ASCII digits (a real date); None for anything else."""
+    text = raw.strip()
+    if not _DAY.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def utcnow() -> datetime:

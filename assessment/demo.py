@@ -9,7 +9,7 @@ The same seed always gives the same data.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
@@ -129,8 +129,15 @@ def load_demo(seed: int = 2020, cities: int = len(CAPITALS), respondents: int | 
         ]
     )
     teams = _teams(city_rows, rng, respondents, password_hash)
-    baseline = Round(name=BASELINE, questionnaire=questionnaire, status=RoundStatus.CLOSED)
-    follow_up = Round(name=FOLLOW_UP, questionnaire=questionnaire)
+    # every city takes part in both; the follow-up has no closing date, so the demo stays open
+    baseline = Round(
+        name=BASELINE,
+        questionnaire=questionnaire,
+        status=RoundStatus.CLOSED,
+        opens_on=date(2020, 3, 2),
+        closes_on=date(2020, 6, 30),
+    )
+    follow_up = Round(name=FOLLOW_UP, questionnaire=questionnaire, opens_on=date(2022, 3, 1))
     db.session.add_all([baseline, follow_up])
     db.session.flush()
     _answer_rounds(questionnaire, baseline, follow_up, teams, rng)

@@ -9,19 +9,23 @@ an assessment is submitted.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Column,
+    Date,
     Float,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -29,6 +33,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .columns import UTCDateTime, str_enum, utcnow
 from .extensions import db
 from .names import name_key
+from .rounds import RoundPhase, RoundTiming, open_condition, round_phase, round_timing, today
 
 PASSWORD_METHOD = "scrypt"  # Werkzeug's method and its default cost, for every password hash
 
@@ -224,7 +229,25 @@ class Question(db.Model):  # type: ignore[name-defined]
     )
 
 
+# the cities taking part in a round that does not take every city (Round.all_cities false)
+round_city = Table(
+    "round_city",
+    db.metadata,
+    Column(
+        "round_id",
+        ForeignKey("assessment_round.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("city_id", ForeignKey("city.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Round(db.Model):  # type: ignore[name-defined]
+    """An assessment round. Whether it is open is derived (assessment/rounds.py): ``status``
+    is only the manual close, ``opens_on``/``closes_on`` (UTC days, either may be missing) the
+    dates. Every city takes part when ``all_cities`` (cities added later too), else the cities
+    listed in ``round_city``."""
+
     __tablename__ = "assessment_round"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -236,15 +259,46 @@ class Round(db.Model):  # type: ignore[name-defined]
         str_enum(RoundStatus, "round_status"), default=RoundStatus.OPEN
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
+    all_cities: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     questionnaire: Mapped[Questionnaire] = relationship()
     assessments: Mapped[list[Assessment]] = relationship(back_populates="round")
+    cities: Mapped[list[City]] = relationship(secondary=round_city, order_by="City.name")
 
-    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),)
+    __table_args__ = (
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint(
+            "opens_on IS NULL OR closes_on IS NULL OR closes_on >= opens_on",
+            name="closes_after_opens",
+        ),
+    )
+
+    def phase_on(self, on: date) -> RoundPhase:
+        return round_phase(self.status == RoundStatus.CLOSED, self.opens_on, self.closes_on, on)
+
+    @property
+    def phase(self) -> RoundPhase:
+        return self.phase_on(today())
 
     @property
     def is_open(self) -> bool:
-        return self.status == RoundStatus.OPEN
+        return self.phase is RoundPhase.OPEN
+
+    @property
+    def timing(self) -> RoundTiming:
+        return round_timing(
+            self.status == RoundStatus.CLOSED, self.opens_on, self.closes_on, today()
+        )
+
+    @classmethod
+    def open_on(cls, on):
+        """SQL: the round is open on ``on`` (a date or a bound parameter)."""
+        return open_condition(cls.status, cls.opens_on, cls.closes_on, on)
+
+    def takes_part(self, city_id: int | None) -> bool:
+        return self.all_cities or any(city.id == city_id for city in self.cities)
 
     def __repr__(self) -> str:
         return f"<Round {self.name}>"

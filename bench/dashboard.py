@@ -4,9 +4,12 @@ Builds a synthetic round (1,000 cities × 8 respondents × the bundled questionn
 agreed answers per city, rule 9) in a temporary SQLite file with bulk inserts, then prints the
 dashboard's server time (median of several requests through the test client, logged in as a
 coordinator), the time of a plain
-``SELECT ... GROUP BY`` over the same answers, and their ratio.
+``SELECT ... GROUP BY`` over the same answers, and their ratio. ``--not-started`` more cities
+take part without an assessment (the dashboard's "not started" list); the SQL statements of one
+dashboard request are counted, which must not grow with the number of cities.
 
     .venv/bin/python bench/dashboard.py [--cities 1000] [--respondents 8] [--requests 7]
+                                        [--not-started 100]
 
 Targets: the dashboard under 0.5 s, and within 3× the plain query.
 """
@@ -24,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 
 from assessment import create_app
 from assessment.admin.operations import import_questionnaire
@@ -56,7 +59,7 @@ PLAIN_QUERY = text(
 )
 
 
-def build(cities: int, respondents: int, seed: int = 1) -> int:
+def build(cities: int, respondents: int, seed: int = 1, not_started: int = 0) -> int:
     """The synthetic round, with executemany inserts of plain rows; returns the round's id."""
     rng = random.Random(seed)
     questionnaire, _ = import_questionnaire(load_questionnaire_file(BUNDLED_QUESTIONNAIRE))
@@ -79,7 +82,7 @@ def build(cities: int, respondents: int, seed: int = 1) -> int:
                 "country": countries[n % 8],
                 "active": True,
             }
-            for n in range(1, cities + 1)
+            for n in range(1, cities + not_started + 1)
         ],
     )
     db.session.execute(
@@ -165,6 +168,7 @@ def main() -> None:
     parser.add_argument("--cities", type=int, default=1000)
     parser.add_argument("--respondents", type=int, default=8)
     parser.add_argument("--requests", type=int, default=7)
+    parser.add_argument("--not-started", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{os.path.join(directory, 'bench.sqlite')}"
@@ -173,7 +177,7 @@ def main() -> None:
         with app.app_context():
             db.create_all()
             start = time.perf_counter()
-            round_id = build(args.cities, args.respondents)
+            round_id = build(args.cities, args.respondents, not_started=args.not_started)
             answers = db.session.scalar(text("SELECT count(*) FROM answer"))
             print(
                 f"built {args.cities} cities × {args.respondents} respondents: {answers} answers "
@@ -195,6 +199,15 @@ def main() -> None:
             assert response.status_code == 200, response.status_code
 
         dashboard()  # warm: templates compiled, connection pool filled
+        with app.app_context():
+            statements: list[str] = []
+            listen = (db.engine, "before_cursor_execute")
+            record = lambda *call: statements.append(call[2])  # noqa: E731
+            event.listen(*listen, record)
+            dashboard()
+            event.remove(*listen, record)
+            page = client.get(path).get_data(as_text=True)
+            shown = page.count('<span class="not-in-cohort">not started</span>')
         page_time = median_seconds(dashboard, args.requests)
         with app.app_context():
             engine = db.engine
@@ -210,6 +223,7 @@ def main() -> None:
     print(f"dashboard (median of {args.requests} requests): {page_time * 1000:.0f} ms")
     print(f"plain SELECT ... GROUP BY over the same answers: {query_time * 1000:.0f} ms")
     print(f"ratio: {ratio:.2f}× (targets: dashboard < 500 ms, ratio < 3×)")
+    print(f"SQL statements per dashboard request: {len(statements)} ({shown} not started shown)")
 
 
 if __name__ == "__main__":

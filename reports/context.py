@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from assessment.charts import RadarChart, radar_chart
 from assessment.extensions import db
@@ -43,6 +43,7 @@ from assessment.results import (
     question_spreads,
     round_scores,
 )
+from assessment.rounds import round_order_key
 from assessment.scoring import AreaResult, CityResult
 from assessment.survey.agreed import agreed_list
 from questionnaires import localized
@@ -85,16 +86,7 @@ def previous_round(
     query = (
         select(Round)
         .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
-        .where(
-            Questionnaire.key == round_.questionnaire.key,
-            Round.id != round_.id,
-            or_(
-                Round.created_at < round_.created_at,
-                and_(Round.created_at == round_.created_at, Round.id < round_.id),
-            ),
-        )
-        .order_by(Round.created_at.desc(), Round.id.desc())
-        .limit(1)
+        .where(Questionnaire.key == round_.questionnaire.key, Round.id != round_.id)
     )
     if city is not None:
         query = query.join(Assessment, Assessment.round_id == Round.id).where(
@@ -102,7 +94,10 @@ def previous_round(
         )
         if submitted:
             query = query.where(Assessment.status == AssessmentStatus.SUBMITTED)
-    return db.session.scalar(query)
+    # earlier in the rounds' order (rule 10: opening date, else creation time), the latest one
+    key = round_order_key(round_)
+    earlier = [r for r in db.session.scalars(query) if round_order_key(r) < key]
+    return max(earlier, key=round_order_key, default=None)
 
 
 def previous_result(round_: Round, city: City) -> tuple[Round | None, CityResult | None]:

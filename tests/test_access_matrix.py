@@ -242,6 +242,14 @@ POLICY = {
             {**PROGRAMME, "coordinator": OK, "admin": OK},
         )
     ],
+    "admin.edit_round": [
+        ("GET", lambda w: f"/admin/rounds/{w.open_round}/edit", PROGRAMME),
+        (
+            "POST",
+            lambda w: f"/admin/rounds/{w.open_round}/edit",
+            {**PROGRAMME, "coordinator": OK, "admin": OK},
+        ),
+    ],
     "admin.import_responses": [
         ("GET", lambda w: f"/admin/rounds/{w.open_round}/import", PROGRAMME)
     ],

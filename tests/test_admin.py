@@ -59,7 +59,9 @@ def test_create_open_and_close_a_round(coordinator, bundled_questionnaire):
     page = coordinator.get("/admin/rounds").get_data(as_text=True)
     assert "city-digital-maturity:1" in page
     response = post(
-        coordinator, "/admin/rounds", {"name": "2024", "questionnaire": "city-digital-maturity:1"}
+        coordinator,
+        "/admin/rounds",
+        {"name": "2024", "questionnaire": "city-digital-maturity:1"},
     )
     assert response.status_code == 302
     round_ = round_named("2024")

@@ -486,3 +486,52 @@ def test_agreed_import_names_cities_in_any_case(console):
     (after,) = scores_of(console, "--city", "ΘΕΣΣΑΛΟΝΊΚΗ")
     agreed = {key: area["agreed"] for key, area in after["areas"].items()}
     assert sum(agreed.values()) == 1 and agreed[area.key] == 1
+
+
+def test_round_create_with_dates_and_cities(console):
+    """Kept last: it adds rounds, which other tests' round lists do not expect."""
+    name = "Кръг 2099"
+    args = ("round", "create", "--name", name, "--questionnaire", "city-digital-maturity:1")
+    assert console.refused(*args, "--opens", "2099-02-30") == (
+        "--opens '2099-02-30' is not a date written YYYY-MM-DD"
+    )
+    assert console.refused(*args, "--closes", "=1+1") == (
+        "--closes '=1+1' is not a date written YYYY-MM-DD"
+    )
+    assert console.refused(*args, "--opens", "2099-06-01", "--closes", "2099-05-31") == (
+        "closing date 2099-05-31 is before the opening date 2099-06-01"
+    )
+    assert console.refused(*args, "--city", "софия", "--city", "Атлантида") == (
+        "no city named 'Атлантида'"
+    )
+    assert console.refused("scores", "--round", name).startswith(f"no round named '{name}'")
+    created = console.ok(
+        *args,
+        "--opens",
+        "2099-03-01",
+        "--closes",
+        "2099-06-30",
+        "--city",
+        "софия",
+        "--city",
+        "ΘΕΣΣΑΛΟΝΊΚΗ",
+        "--city",
+        "София",
+    )
+    assert created == (
+        f"Round '{name}' created with city-digital-maturity:1; it opens on 2099-03-01;"
+        " 2 cities take part.\n"
+    )
+    past = console.ok(
+        "round",
+        "create",
+        "--name",
+        "Παλιός",
+        "--questionnaire",
+        "city-digital-maturity:1",
+        "--opens",
+        "2001-01-01",
+        "--closes",
+        "2001-12-31",
+    )
+    assert past.endswith("; it is closed (it closed on 2001-12-31).\n")

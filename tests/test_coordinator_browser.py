@@ -126,3 +126,112 @@ def test_the_coordinators_new_pages_pass_axe(page, live_server, demo, language):
         step(page, f"{label}-{language}")
         problems += [f"{label}: {p}" for p in audit(page, label, language)]
     assert not problems, "\n".join(problems)
+
+
+ROUND_TEXTS = {
+    "en": {"planned": "planned", "cities": "2 cities", "not started": "not started"},
+    "bg": {"planned": "предстоящ", "cities": "2 общини", "not started": "не е започнала"},
+}
+
+
+@pytest.mark.parametrize("language", ["en", "bg"])
+def test_a_coordinator_plans_a_round_for_chosen_cities(page, live_server, demo, language):
+    """Create a round with dates for two cities found with the search box: a closing date
+    before the opening one is refused on its field first; the round is then planned, and its
+    dashboard lists the two cities as not started, with its opening date."""
+    texts = ROUND_TEXTS[language]
+    name = f"Кръг 2099 ({language})"
+    log_in(page, live_server.url, demo["coordinator"])
+    if language != "en":
+        choose_language(page, language)
+    page.goto(f"{live_server.url}/admin/rounds")
+    city_list = page.locator(".city-list")
+    assert not city_list.is_visible()  # every city, by default
+    page.fill("#name", name)
+    page.fill("#opens_on", "2099-03-01")
+    page.fill("#closes_on", "2099-02-28")
+    page.check("#taking_part-1")
+    assert city_list.is_visible()
+    page.fill("#city-search", "sof")
+    assert page.locator(".city-list li:visible").count() == 1
+    page.click("[data-select-all]")
+    page.fill("#city-search", "RIG")
+    page.click("[data-select-all]")
+    page.fill("#city-search", "")
+    assert page.locator(".city-list li:visible").count() == 21
+    step(page, f"round-form-{language}")
+    page.click(".round-form [type=submit]")
+    page.wait_for_load_state()
+    error = page.locator(".field.has-error .field-error").first
+    assert "2099" in error.inner_text() and error.is_visible()
+    assert page.locator("#closes_on").get_attribute("aria-invalid") == "true"
+    assert page.is_checked("#taking_part-1")  # the choice is kept, and the ticked cities
+    assert page.locator(".city-list input:checked").count() == 2
+    step(page, f"round-form-error-{language}")
+    problems = audit(page, "round form error", language)
+    page.fill("#closes_on", "2099-06-30")
+    page.click(".round-form [type=submit]")
+    page.wait_for_load_state()
+    row = page.locator("tr", has=page.locator(f"th:has-text('{name}')"))
+    assert texts["planned"] in row.inner_text().lower() and texts["cities"] in row.inner_text()
+    assert "2099" in row.inner_text()
+    step(page, f"rounds-{language}")
+    problems += audit(page, "rounds", language)
+
+    round_id = round_named(name).id
+    page.goto(f"{live_server.url}/compare/rounds/{round_id}")
+    section = page.locator("section.not-started")
+    assert section.locator("tbody th").all_inner_texts() == ["Riga", "Sofia"]
+    assert texts["not started"] in section.inner_text()
+    assert "2099" in page.locator(".round-when").inner_text()
+    step(page, f"dashboard-not-started-{language}")
+    problems += audit(page, "dashboard not started", language)
+    assert not problems, "\n".join(problems)
+
+
+MEMBER_TEXTS = {
+    "en": {"left": "7 days left.", "opens": "Opens on", "planned": "opens on"},
+    "bg": {"left": "остават 7 дни.", "opens": "Отваря на", "planned": "отваря на"},
+}
+
+
+@pytest.mark.parametrize("language", ["en", "bg"])
+def test_the_city_team_sees_when_its_rounds_open_and_close(page, live_server, demo, language):
+    """The round the coordinator gave a closing date says the days left on the member's home
+    and overview; a planned round the city takes part in says when it opens, and its pages
+    refuse answers with that date."""
+    from datetime import timedelta
+
+    from assessment.admin.round_operations import create_round
+    from assessment.extensions import db
+    from assessment.lookups import city_named
+    from assessment.rounds import today
+
+    texts = MEMBER_TEXTS[language]
+    follow_up = round_named("2022 follow-up")
+    follow_up.closes_on = today() + timedelta(days=7)
+    planned = create_round(
+        "Кръг 2099",
+        "city-digital-maturity:1",
+        opens_on=today() + timedelta(days=30),
+        cities=[city_named("Sofia")],
+    )
+    db.session.commit()
+    log_in(page, live_server.url, demo["respondent"])
+    if language != "en":
+        choose_language(page, language)
+    page.goto(f"{live_server.url}/survey/")
+    items = page.locator(".round-list > li")
+    assert items.count() == 3
+    assert "Кръг 2099" in items.nth(0).inner_text()  # the newest first: by opening date
+    assert texts["opens"] in items.nth(0).inner_text()
+    assert texts["left"] in items.nth(1).inner_text()
+    step(page, f"member-home-{language}")
+    problems = audit(page, "member home", language)
+    page.goto(f"{live_server.url}/survey/{follow_up.id}/")
+    assert texts["left"] in page.locator(".round-when").inner_text()
+    page.goto(f"{live_server.url}/survey/{planned.id}/")
+    assert texts["planned"] in page.locator(".flash-info").inner_text()
+    step(page, f"member-planned-{language}")
+    problems += audit(page, "member planned round", language)
+    assert not problems, "\n".join(problems)

@@ -34,7 +34,8 @@ PASSWORD = "long enough password"
 MEMBERS = ("one@sofia.example", "two@sofia.example")
 SETUP = """
 from assessment import create_app
-from assessment.admin.operations import add_city, create_round, create_user
+from assessment.admin.operations import add_city, create_user
+from assessment.admin.round_operations import create_round
 from assessment.extensions import db
 with create_app().app_context():
     city = add_city("Sofia", "BG")

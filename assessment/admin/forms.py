@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from ..extensions import db
 from ..lookups import user_with_email
-from ..models import City, Role, Round
+from ..models import City, Role
 from ..names import name_key
 from .operations import EMAIL, MAX_NAME_CHARS, MIN_PASSWORD_CHARS
 
@@ -76,24 +76,6 @@ class CityForm(FlaskForm):
             query = query.where(City.id != self.city.id)
         if db.session.scalar(query) is not None:
             raise ValidationError(_l("A city named %(name)s already exists.", name=name))
-
-
-class RoundForm(FlaskForm):
-    name = StringField(
-        _l("Name"),
-        description=_l("e.g. 2024 follow-up"),
-        validators=[
-            DataRequired(_l("Give the round a name.")),
-            Length(max=MAX_NAME_CHARS, message=_l("At most %(max)d characters.")),
-        ],
-    )
-    questionnaire = SelectField(_l("Questionnaire"), choices=[])
-    submit = SubmitField(_l("Create round"))
-
-    def validate_name(self, field) -> None:
-        name = " ".join(field.data.split())
-        if db.session.scalar(select(Round.id).where(Round.name == name)) is not None:
-            raise ValidationError(_l("A round named %(name)s already exists.", name=name))
 
 
 class QuestionnaireUploadForm(FlaskForm):

@@ -19,7 +19,7 @@ from questionnaires.loader import MAX_VERSION
 from ..audit.operations import record
 from ..errors import DmatError
 from ..extensions import db
-from ..lookups import city_with_name, normalize_email, questionnaire_labelled, user_with_email
+from ..lookups import city_with_name, normalize_email, user_with_email
 from ..models import (
     Answer,
     Area,
@@ -125,18 +125,6 @@ def add_city(name: str, country: str) -> City:
     db.session.flush()
     record("city_added", f"City '{city.name}' ({city.country}) added", city=city)
     return city
-
-
-def create_round(name: str, questionnaire_label: str) -> Round:
-    name = check_name(name, "round name")
-    questionnaire = questionnaire_labelled(questionnaire_label)
-    if db.session.scalar(select(Round.id).where(Round.name == name)) is not None:
-        raise DmatError(f"a round named '{name}' already exists")
-    round_ = Round(name=name, questionnaire=questionnaire)
-    db.session.add(round_)
-    db.session.flush()
-    record("round_created", f"Round '{name}' created with {questionnaire.label}", round_=round_)
-    return round_
 
 
 def create_user(

@@ -33,8 +33,9 @@ class RowChecks:
         self.problems.append(f"{self.filename}:{line}: {message}")
 
     def city(self, line: int, name: str, add_city: str) -> City | None:
-        """The row's city; an unknown city, or one whose assessment is submitted, is a problem
-        (the city is still returned when only its assessment is the problem)."""
+        """The row's city; an unknown city, one whose assessment is submitted, or one that does
+        not take part in the round is a problem (the city is still returned when only its
+        assessment or taking part is the problem)."""
         city = self.cities.get(name_key(name))
         if city is None:
             self.refuse(line, f"unknown city '{name}' ({add_city})")
@@ -43,6 +44,12 @@ class RowChecks:
                 line,
                 f"the assessment of {city.name} in '{self.round.name}' is submitted; "
                 "reopen it before importing",
+            )
+        elif city.id not in self.assessments and not self.round.takes_part(city.id):
+            self.refuse(
+                line,
+                f"{city.name} does not take part in '{self.round.name}'; "
+                "add it to the round's cities first",
             )
         return city
 

@@ -10,11 +10,15 @@ from sqlalchemy import func, select
 from ..access import PROGRAMME_ROLES, roles_required
 from ..errors import DmatError, listed_problems
 from ..extensions import db
-from ..models import Assessment, City, Questionnaire, Round, RoundStatus
+from ..models import Assessment, City, Questionnaire, Round, RoundPhase, RoundStatus
+from ..presentation import date_text
+from ..rounds import rounds_in_order
 from ..web import fail
 from . import bp, operations
-from .forms import ButtonForm, CityForm, ResponseImportForm, RoundForm
+from .forms import ButtonForm, CityForm, ResponseImportForm
 from .response_files import read_response_file, response_template, template_name
+from .round_forms import RoundForm
+from .round_operations import change_round, create_round
 
 
 @bp.get("/")
@@ -89,22 +93,56 @@ def rounds():
     form.questionnaire.choices = [q.label for q in questionnaires]
     if form.validate_on_submit():
         try:
-            round_ = operations.create_round(form.name.data, form.questionnaire.data)
+            round_ = create_round(
+                form.name.data,
+                form.questionnaire.data,
+                opens_on=form.opens_on.data,
+                closes_on=form.closes_on.data,
+                cities=form.chosen_cities(),
+            )
         except DmatError as error:
             fail(error)
         else:
             db.session.commit()
-            flash(_("Round %(name)s created; it is open.", name=round_.name), "success")
+            flash(created_message(round_), "success")
             return redirect(url_for("admin.rounds"))
     counts = dict(
         db.session.execute(
             select(Assessment.round_id, func.count()).group_by(Assessment.round_id)
         ).all()
     )
-    rows = db.session.scalars(select(Round).order_by(Round.created_at.desc(), Round.id.desc()))
+    rows = rounds_in_order(db.session.scalars(select(Round)), newest_first=True)
     return render_template(
-        "admin/rounds.html", form=form, rounds=rows.all(), counts=counts, button=ButtonForm()
+        "admin/rounds.html", form=form, rounds=rows, counts=counts, button=ButtonForm()
     )
+
+
+@bp.route("/rounds/<int(max=2147483647):round_id>/edit", methods=["GET", "POST"])
+@roles_required(*PROGRAMME_ROLES)
+def edit_round(round_id: int):
+    round_ = db.get_or_404(Round, round_id)
+    form = RoundForm(obj=round_, round_=round_)
+    del form.questionnaire  # a round keeps its questionnaire: its answers are to it
+    if not form.is_submitted() and not round_.all_cities:
+        form.taking_part.data = "chosen"
+        form.cities.data = [city.id for city in round_.cities]
+    if form.validate_on_submit():
+        try:
+            changed = change_round(
+                round_,
+                name=form.name.data,
+                opens_on=form.opens_on.data,
+                closes_on=form.closes_on.data,
+                cities=form.chosen_cities(),
+            )
+        except DmatError as error:
+            fail(error)
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("Round %(name)s saved.", name=round_.name), "success")
+            return redirect(url_for("admin.rounds"))
+    return render_template("admin/round.html", form=form, round=round_)
 
 
 @bp.post("/rounds/<int(max=2147483647):round_id>/status")
@@ -113,13 +151,34 @@ def toggle_round(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    new = RoundStatus.CLOSED if round_.is_open else RoundStatus.OPEN
+    # the button closes by hand, or undoes a close by hand; the dates still apply
+    new = RoundStatus.OPEN if round_.status == RoundStatus.CLOSED else RoundStatus.CLOSED
     operations.set_round_status(round_, new)
     db.session.commit()
-    if round_.is_open:
-        flash(_("Round %(name)s is open.", name=round_.name), "success")
-    else:
+    phase = round_.phase
+    if new == RoundStatus.CLOSED:
         flash(_("Round %(name)s is closed.", name=round_.name), "success")
+    elif phase is RoundPhase.OPEN:
+        flash(_("Round %(name)s is open.", name=round_.name), "success")
+    elif phase is RoundPhase.PLANNED:
+        flash(
+            _(
+                "Round %(name)s is no longer closed by hand; it opens on %(date)s.",
+                name=round_.name,
+                date=date_text(round_.opens_on),
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Round %(name)s is no longer closed by hand, but its closing date, %(date)s, "
+                "has passed: change the closing date to open it again.",
+                name=round_.name,
+                date=date_text(round_.closes_on),
+            ),
+            "error",
+        )
     return redirect(url_for("admin.rounds"))
 
 
@@ -180,6 +239,23 @@ def import_template(round_id: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{template_name(round_)}"'},
     )
+
+
+def created_message(round_: Round) -> str:
+    phase = round_.phase
+    if phase is RoundPhase.PLANNED:
+        return _(
+            "Round %(name)s created; it opens on %(date)s.",
+            name=round_.name,
+            date=date_text(round_.opens_on),
+        )
+    if phase is RoundPhase.CLOSED:
+        return _(
+            "Round %(name)s created; it is closed: its closing date, %(date)s, has passed.",
+            name=round_.name,
+            date=date_text(round_.closes_on),
+        )
+    return _("Round %(name)s created; it is open.", name=round_.name)
 
 
 # the other programme pages register their routes on ``bp`` when imported

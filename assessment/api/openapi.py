@@ -88,12 +88,20 @@ SCHEMAS = {
             "created_at",
             "assessments",
             "submitted",
+            "opens_on",
+            "closes_on",
         ],
         "additionalProperties": False,
         "properties": {
             "id": ID,
             "name": {"type": "string"},
-            "status": {"type": "string", "enum": ["open", "closed"]},
+            "status": {
+                "type": "string",
+                "enum": ["planned", "open", "closed"],
+                "description": "derived from the dates and the manual close (UTC days)",
+            },
+            "opens_on": {"type": "string", "format": "date", "nullable": True},
+            "closes_on": {"type": "string", "format": "date", "nullable": True},
             "questionnaire": {
                 "type": "object",
                 "required": ["key", "version"],

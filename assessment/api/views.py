@@ -18,6 +18,7 @@ from ..compare.queries import STATUS_FILTERS, cohort_of, round_scores, status_ma
 from ..extensions import csrf, db
 from ..models import Assessment, AssessmentStatus, City, Round
 from ..results import city_scores_json, progress_json, question_cohort, questionnaire_spec
+from ..rounds import rounds_in_order
 from . import bp
 from .openapi import openapi_document
 from .operations import user_for_token
@@ -117,7 +118,9 @@ def round_json(round_: Round, counts: dict[tuple[int, str], int]) -> dict:
     return {
         "id": round_.id,
         "name": round_.name,
-        "status": round_.status.value,
+        "status": round_.phase.value,
+        "opens_on": round_.opens_on.isoformat() if round_.opens_on else None,
+        "closes_on": round_.closes_on.isoformat() if round_.closes_on else None,
         "questionnaire": {"key": round_.questionnaire.key, "version": round_.questionnaire.version},
         "created_at": round_.created_at.isoformat(),
         "assessments": submitted + in_progress,
@@ -140,7 +143,7 @@ def city_json(city: City) -> dict:
 
 @bp.get("/rounds")
 def rounds():
-    found = db.session.scalars(select(Round).order_by(Round.created_at, Round.id)).all()
+    found = rounds_in_order(db.session.scalars(select(Round)))
     counts = _assessment_counts([r.id for r in found])
     return jsonify([round_json(r, counts) for r in found])
 

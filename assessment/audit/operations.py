@@ -22,6 +22,7 @@ ACTIONS = (
     "city_changed",
     "round_created",
     "round_status_changed",
+    "round_changed",
     "backup_restored",
     "agreed_answer_recorded",
     "agreed_answer_changed",

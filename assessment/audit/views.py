@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "city_changed": _l("city changed"),
     "round_created": _l("round created"),
     "round_status_changed": _l("round opened or closed"),
+    "round_changed": _l("round dates or cities changed"),
     "backup_restored": _l("backup restored"),
     "agreed_answer_recorded": _l("agreed answer recorded"),
     "agreed_answer_changed": _l("agreed answer changed"),

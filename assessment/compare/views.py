@@ -11,6 +11,8 @@ from ..admin.forms import select_choices
 from ..audit.operations import record
 from ..extensions import db
 from ..models import Round
+from ..participation import not_started
+from ..rounds import rounds_in_order
 from ..survey.operations import city_assessment
 from . import bp, exports, queries
 from .forms import CompareForm, DashboardForm, ProgressForm
@@ -21,9 +23,8 @@ def _round(round_id: int) -> Round:
 
 
 def _rounds() -> list[Round]:
-    return list(
-        db.session.scalars(select(Round).order_by(Round.created_at.desc(), Round.id.desc()))
-    )
+    """Every round, newest first in the rounds' order (rounds.round_order_key)."""
+    return rounds_in_order(db.session.scalars(select(Round)), newest_first=True)
 
 
 @bp.get("/")
@@ -55,6 +56,7 @@ def dashboard(round_id: int):
         round=round_,
         form=form,
         dashboard=dashboard,
+        not_started=not_started(round_, dashboard.country) if status == "all" else [],
         status=status,
         sort=sort,
         descending=bool(form.descending.data),

@@ -10,11 +10,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..models import Round, RoundStatus
+from ..survey.progress import rounds_for_city
 from ..web import safe_next
 from . import bp, vendor
 
@@ -31,15 +31,12 @@ def home_address(user) -> str:
     """A city member's newest open round, else their rounds; the programme team's dashboard."""
     if not user.role.is_city_role:
         return url_for("compare.index")
-    newest_open = db.session.scalar(
-        select(Round.id)
-        .where(Round.status == RoundStatus.OPEN)
-        .order_by(Round.created_at.desc(), Round.id.desc())
-        .limit(1)
+    newest_open = next(
+        (r for r, _assessment in rounds_for_city(user.city_id) if r.is_open), None
     )
     if newest_open is None:
         return url_for("survey.index")
-    return url_for("survey.overview", round_id=newest_open)
+    return url_for("survey.overview", round_id=newest_open.id)
 
 
 @bp.get("/health")

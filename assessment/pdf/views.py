@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..access import PROGRAMME_ROLES, require_city, roles_required
 from ..extensions import db
 from ..models import Assessment, City, Role, Round
+from ..rounds import rounds_in_order
 from . import bp
 
 REPORT_ROLES = (Role.LEADER, *PROGRAMME_ROLES)
@@ -45,7 +46,7 @@ def index():
         select(Round, Assessment, City)
         .join(Assessment, Assessment.round_id == Round.id)
         .join(City, Assessment.city_id == City.id)
-        .order_by(Round.created_at.desc(), Round.id.desc(), City.name)
+        .order_by(City.name)
     )
     programme = current_user.role in PROGRAMME_ROLES
     if not programme:
@@ -53,6 +54,7 @@ def index():
     rounds: dict[Round, list[tuple[Assessment, City]]] = {}
     for round_, assessment, city in db.session.execute(query):
         rounds.setdefault(round_, []).append((assessment, city))
+    rounds = {r: rounds[r] for r in rounds_in_order(rounds, newest_first=True)}
     return render_template(
         "pdf/index.html", rounds=rounds, programme=programme, language=str(get_locale())
     )

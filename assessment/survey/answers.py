@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from flask_babel import gettext as _
-from sqlalchemy import BindParameter, bindparam, delete, select
+from sqlalchemy import BindParameter, Date, bindparam, delete, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
@@ -29,9 +29,12 @@ from ..models import (
     AssessmentStatus,
     Response,
     Round,
-    RoundStatus,
+    RoundPhase,
+    round_city,
     utcnow,
 )
+from ..presentation import date_text
+from ..rounds import today
 
 MAX_COMMENT_CHARS = 4000
 UNCHANGED = object()  # a comment not sent: keep the stored one
@@ -163,15 +166,48 @@ def parse_comment(raw: object) -> object:
     return parse_text(raw, COMMENT)
 
 
-def check_writable(round_: Round, assessment: Assessment | None) -> None:
+def check_writable(
+    round_: Round, assessment: Assessment | None, city_id: int | None = None
+) -> None:
+    """Refuses (AnswerRefused) unless the city team may change answers: the round open, the
+    city (``city_id``, else the assessment's) taking part, the assessment not submitted."""
+    if city_id is None and assessment is not None:
+        city_id = assessment.city_id
     refuse_when_locked(
-        round_.name, round_.is_open, assessment is not None and assessment.is_submitted
+        round_.name,
+        round_.phase,
+        assessment is not None and assessment.is_submitted,
+        opens_on=round_.opens_on,
+        taking_part=city_id is None or round_.takes_part(city_id),
     )
 
 
-def refuse_when_locked(round_name: str, round_open: bool, submitted: bool) -> None:
-    """Answers change only in an open round and before the city's assessment is submitted."""
-    if not round_open:
+def refuse_when_locked(
+    round_name: str,
+    phase: RoundPhase,
+    submitted: bool,
+    *,
+    opens_on=None,
+    taking_part: bool = True,
+) -> None:
+    """Answers change only in an open round the city takes part in, and before the city's
+    assessment is submitted."""
+    if not taking_part:
+        raise AnswerRefused(
+            "not_taking_part",
+            _("Your city does not take part in the round “%(name)s”.", name=round_name),
+            status=403,
+        )
+    if phase is RoundPhase.PLANNED:
+        raise AnswerRefused(
+            "round_planned",
+            _(
+                "The round “%(name)s” opens on %(date)s; answers can be given from then.",
+                name=round_name,
+                date=date_text(opens_on),
+            ),
+        )
+    if phase is not RoundPhase.OPEN:
         raise AnswerRefused(
             "round_closed",
             _("The round “%(name)s” is closed; answers can no longer change.", name=round_name),
@@ -209,7 +245,15 @@ def _still_writable(round_open: bool):
         Assessment.status != AssessmentStatus.SUBMITTED,
     ]
     if round_open:
-        conditions.append(Round.status == RoundStatus.OPEN)
+        conditions.append(Round.open_on(bindparam("today", type_=Date)))
+        conditions.append(
+            or_(
+                Round.all_cities,
+                exists().where(
+                    round_city.c.round_id == Round.id, round_city.c.city_id == Assessment.city_id
+                ),
+            )
+        )
     return (
         select(Response.id)
         .join(Assessment, Assessment.id == Response.assessment_id)
@@ -272,11 +316,16 @@ def write_answers(
     Returns the number of answers changed: fewer than given when the assessment is submitted,
     or (with ``round_open``, the city team's ways in) the round is closed, or when an answer
     to delete was not there. Response files (``round_open=False``) may fill a closed round.
+    With ``round_open`` the write checks the round's phase (rounds.open_condition) and that the
+    city takes part.
     """
     now = utcnow()
+    on = today()
     batches: dict[Executable, list[dict]] = {}
     for write in writes:
         keys = {"response_id": write.response_id, "question_id": write.question_id}
+        if round_open:
+            keys["today"] = on
         if write.choice is None:
             batches.setdefault(_delete_answer(round_open), []).append(keys)
             continue

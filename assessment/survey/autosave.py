@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, bindparam, cast, func, literal_column, select
+from sqlalchemy import String, and_, bindparam, cast, exists, func, literal_column, or_, select
 
 from ..access import CITY_ROLES
 from ..columns import parse_id
@@ -25,7 +25,9 @@ from ..models import (
     Round,
     RoundStatus,
     User,
+    round_city,
 )
+from ..rounds import round_phase, today
 from .answers import (
     UNCHANGED,
     AnswerRefused,
@@ -53,6 +55,14 @@ _WRITING_CONTEXT = (
     select(
         Round.name,
         Round.status.label("round_status"),
+        Round.opens_on,
+        Round.closes_on,
+        or_(
+            Round.all_cities,
+            exists().where(
+                round_city.c.round_id == Round.id, round_city.c.city_id == bindparam("city_id")
+            ),
+        ).label("taking_part"),
         Round.questionnaire_id,
         Questionnaire.imported_at,
         Assessment.status.label("assessment_status"),
@@ -116,7 +126,7 @@ def autosave(round_id: int, user: User, posted: object) -> Autosaved:
     if not changed and (choice is not None or question.id in answered):
         # closed or submitted since the lookup (or the answer deleted from another page)
         round_ = db.session.get(Round, round_id)
-        check_writable(round_, city_assessment(round_, user.city_id))
+        check_writable(round_, city_assessment(round_, user.city_id), user.city_id)
     if choice is None:
         answered.discard(question.id)
     else:
@@ -158,8 +168,12 @@ def _checked_answer(found, posted: object):
     )
     refuse_when_locked(
         found.name,
-        found.round_status == RoundStatus.OPEN,
+        round_phase(
+            found.round_status == RoundStatus.CLOSED, found.opens_on, found.closes_on, today()
+        ),
         found.assessment_status == AssessmentStatus.SUBMITTED,
+        opens_on=found.opens_on,
+        taking_part=bool(found.taking_part),
     )
     answered = {int(i) for i in found.answered.split(",")} if found.answered else set()
     return question, choice, (comment, links, note), answered, layout

@@ -75,7 +75,7 @@ def own_response(round_: Round, user: User) -> Response | None:
 
 def response_for_writing(round_: Round, user: User) -> Response:
     assessment = city_assessment(round_, user.city_id)
-    check_writable(round_, assessment)
+    check_writable(round_, assessment, user.city_id)
     if assessment is None:
         assessment = _get_or_create(Assessment, round_id=round_.id, city_id=user.city_id)
     return _get_or_create(Response, assessment_id=assessment.id, respondent_id=user.id)
@@ -91,7 +91,7 @@ def save_page(
     stored.
     """
     response = own_response(round_, user)
-    check_writable(round_, response.assessment if response is not None else None)
+    check_writable(round_, response.assessment if response is not None else None, user.city_id)
     existing = set()
     if response is not None:
         existing = set(
@@ -166,7 +166,7 @@ def submit_assessment(
     not marked their response complete, the confirmation must have named at least that many
     (``accepted_unfinished``); the refusal says how many have not finished."""
     assessment = city_assessment(round_, leader.city_id)
-    check_writable(round_, assessment)
+    check_writable(round_, assessment, leader.city_id)
     answers = 0
     if assessment is not None:
         answers = db.session.scalar(

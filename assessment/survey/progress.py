@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from reports.context import previous_round
 
@@ -23,8 +24,10 @@ from ..models import (
     Questionnaire,
     Response,
     Round,
+    RoundPhase,
     User,
 )
+from ..rounds import rounds_in_order
 
 
 @dataclass(frozen=True)
@@ -212,13 +215,19 @@ def team_progress(round_: Round, city_id: int, assessment: Assessment | None):
 
 
 def rounds_for_city(city_id: int) -> list[tuple[Round, Assessment | None]]:
-    """Open rounds, and closed ones in which the city has an assessment, newest first."""
+    """The open and planned rounds the city takes part in, and every round in which it has an
+    assessment, newest first (rounds.round_order_key)."""
     assessments = {
         a.round_id: a
         for a in db.session.scalars(select(Assessment).where(Assessment.city_id == city_id))
     }
-    rounds = db.session.scalars(select(Round).order_by(Round.created_at.desc(), Round.id.desc()))
-    return [(r, assessments.get(r.id)) for r in rounds if r.is_open or r.id in assessments]
+    rounds = db.session.scalars(select(Round).options(selectinload(Round.cities))).all()
+    shown = [
+        r
+        for r in rounds
+        if r.id in assessments or (r.phase is not RoundPhase.CLOSED and r.takes_part(city_id))
+    ]
+    return [(r, assessments.get(r.id)) for r in rounds_in_order(shown, newest_first=True)]
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def survey_state(round_: Round) -> dict:
     assessment = operations.city_assessment(round_, current_user.city_id)
     response = operations.own_response(round_, current_user)
     try:
-        check_writable(round_, assessment)
+        check_writable(round_, assessment, current_user.city_id)
         locked = None
     except AnswerRefused as refused:
         locked = refused.message
