@@ -37,7 +37,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
 TOP_KEYS = {"key", "version", "languages", "title", "description", "areas"}
 AREA_KEYS = {"key", "title", "description", "weight", "questions"}
-QUESTION_KEYS = {"key", "text", "help", "weight", "allow_na", "levels"}
+QUESTION_KEYS = {"key", "text", "help", "weight", "allow_na", "levels", "values"}
 
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
@@ -393,9 +393,48 @@ class _Validator:
         weight = self.weight(entries, what)
         allow_na = self.boolean(entries, "allow_na", what)
         levels = self.levels(entries["levels"][1], what) if "levels" in entries else None
+        values = None
+        if "values" in entries:
+            values = self.values(entries["values"][1], what, levels)
+            if values is None:
+                return None
         if key is None or text is None or levels is None:
             return None
-        return QuestionDefinition(key, text, help_text, weight, allow_na, levels)
+        return QuestionDefinition(key, text, help_text, weight, allow_na, levels, values)
+
+    def values(
+        self, node: Node, what: str, levels: tuple[Text, ...] | None
+    ) -> tuple[float, ...] | None:
+        """Rule 1's own scores: one number 0-100 per level, lowest first, non-decreasing."""
+        items = self.sequence(node, f"{what} values")
+        if not isinstance(node, SequenceNode):
+            return None
+        values: list[float] = []
+        for number, item in enumerate(items, 1):
+            raw = self.scalar(item, f"{what} value {number}", (INT, FLOAT), "a number")
+            if raw is None:
+                return None
+            value = float(yaml.safe_load(raw)) if len(raw) <= MAX_NUMBER_CHARS else math.nan
+            if not math.isfinite(value) or not 0 <= value <= 100:
+                shown = raw if len(raw) <= MAX_NUMBER_CHARS else f"{len(raw)} characters"
+                self.error(item, f"{what} value {number} must be a number 0-100, not {shown}")
+                return None
+            if values and value < values[-1]:
+                self.error(
+                    item,
+                    f"{what} value {number} ({raw}) is lower than value {number - 1} "
+                    f"({values[-1]:g}); values must not decrease",
+                )
+                return None
+            values.append(value)
+        if levels is not None and len(values) != len(levels):
+            self.error(
+                node,
+                f"{what} has {len(values)} value(s) for {len(levels)} level(s); give one "
+                "value per level",
+            )
+            return None
+        return tuple(values)
 
     def levels(self, node: Node, what: str) -> tuple[Text, ...] | None:
         items = self.sequence(node, f"{what} levels")

@@ -94,6 +94,7 @@ def import_questionnaire(definition: QuestionnaireDefinition) -> tuple[Questionn
                     help=q.help,
                     levels=list(q.levels),
                     level_count=len(q.levels),
+                    level_values=list(q.values) if q.values is not None else None,
                 )
             )
     db.session.add(questionnaire)
