@@ -76,7 +76,7 @@ class AnswerSets:
     def resolve(self, entries, what: str):
         """A question's ``(levels, values)`` from its ``answers: KEY``; None when it is wrong."""
         v = self.validator
-        key_node, node = entries["answers"]
+        node = entries["answers"][1]
         for own in ("levels", "values"):
             if own in entries:
                 v.error(
