@@ -64,6 +64,8 @@ COMMANDS = {
     "init",
     "questionnaire from-samm",
     "questionnaire import",
+    "questionnaire translations export",
+    "questionnaire translations import",
     "questionnaire validate",
     "report",
     "reports",
@@ -222,6 +224,33 @@ def test_questionnaire_from_samm(console):
     broken = console.run("questionnaire", "from-samm", str(console.folder), "-o", str(output))
     assert broken.returncode == 1 and "Traceback" not in broken.stderr
     assert f"{console.folder}/answer_sets: missing folder of the SAMM model" in broken.stderr
+
+
+def test_questionnaire_translations_export_and_import(console):
+    from openpyxl import load_workbook
+
+    sheet = console.folder / "el.xlsx"
+    written = console.ok(
+        "questionnaire",
+        "translations",
+        "export",
+        "city-digital-maturity:1",
+        "--lang",
+        "el",
+        "-o",
+        str(sheet),
+    )
+    assert written.startswith(f"Wrote {sheet}: ") and written.endswith(" to translate into el.\n")
+    workbook = load_workbook(sheet)
+    rows = list(workbook["texts"].iter_rows(min_row=2))
+    for number, (_key, _english, greek) in enumerate(rows, 1):
+        greek.value = f"Κείμενο {number}"
+    workbook.save(sheet)
+    done = console.ok("questionnaire", "translations", "import", str(sheet))
+    assert done.startswith(f"Questionnaire city-digital-maturity:1: {len(rows)} texts in el;")
+    missing = console.run("questionnaire", "translations", "import", str(console.folder))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "is a directory" in missing.stderr
 
 
 def test_init_and_demo_again_change_nothing(console):

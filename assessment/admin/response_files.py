@@ -144,9 +144,10 @@ def _rows(
     while names and not names[-1]:
         names.pop()
     if names not in (list(columns), list(columns + optional)):
+        extra = f"[,{','.join(optional)}]" if optional else ""
         raise DmatError(
             f"{filename}:{header_line}: the header must be "
-            f"{','.join(columns)}[,{','.join(optional)}], not {','.join(names) or 'empty'}"
+            f"{','.join(columns)}{extra}, not {','.join(names) or 'empty'}"
         )
     width = len(names)
     rows: list[tuple[int, list[str]]] = []

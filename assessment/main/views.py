@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..languages import offered
 from ..models import Round, RoundStatus
 from ..web import safe_next
 from . import bp, vendor
@@ -79,7 +80,7 @@ def plotly_js_unversioned():
 @bp.post("/language")
 def set_language():
     language = request.form.get("language", "")
-    if language not in current_app.config["LANGUAGES"]:
+    if not offered(language):
         abort(400)
     session["language"] = language
     if current_user.is_authenticated:
