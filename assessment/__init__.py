@@ -118,10 +118,12 @@ def select_locale() -> str:
     """The user's saved language, then the session's choice, then the browser's preference."""
     from flask import current_app
 
+    from .languages import usable
+
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.language in languages:
+    if current_user and current_user.is_authenticated and usable(current_user.language):
         return current_user.language
-    if session.get("language") in languages:
+    if usable(session.get("language")):
         return session["language"]
     return request.accept_languages.best_match(languages) or languages[0]
 
@@ -129,10 +131,10 @@ def select_locale() -> str:
 def template_globals() -> dict:
     from flask_babel import get_locale
 
-    return {
-        "current_language": str(get_locale()),
-        "languages": {"en": "English", "bg": "Български"},
-    }
+    from .languages import switch_languages
+
+    current = str(get_locale())
+    return {"current_language": current, "languages": switch_languages(current)}
 
 
 def register_error_pages(app: Flask) -> None:

@@ -440,6 +440,11 @@ from .compare.commands import export_command  # noqa: E402
 cli.add_command(export_command)
 cli.add_command(token_group)
 
+from questionnaires.commands import from_samm_command, translations_group  # noqa: E402
+
+questionnaire_group.add_command(from_samm_command)
+questionnaire_group.add_command(translations_group)
+
 
 from reports.commands import report_command, reports_command  # noqa: E402  (needs ``cli``'s imports)
 

@@ -6,9 +6,9 @@ Shared by the results page and the PDF report so both say the same thing. Pure f
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+from . import scoring
 from .models import Question, Questionnaire
 from .scoring import CityResult
 
@@ -28,14 +28,14 @@ class QuestionFinding:
         return texts.get(language) or next(iter(texts.values()))
 
 
-def reached_level(score: float, level_count: int) -> int:
-    """The highest rubric level (1-based) a question score reaches: 100 * i / (n - 1) >= score."""
-    # a tiny tolerance so that 60.000000000001-style sums do not fall a level short
-    return 1 + math.floor(score * (level_count - 1) / 100 + 1e-9)
+def reached_level(score: float, level_count: int, values: list[float] | None = None) -> int:
+    """The highest rubric level (1-based) a question score reaches (its value, or
+    100 * i / (n - 1), at most the score)."""
+    return scoring.reached_level(score, level_count, scoring.own_values(level_count, values))
 
 
 def finding(question: Question, area_key: str, score: float) -> QuestionFinding:
-    level = reached_level(score, question.level_count)
+    level = reached_level(score, question.level_count, question.level_values)
     next_level = level + 1 if level < question.level_count else None
     return QuestionFinding(question, area_key, score, level, next_level)
 

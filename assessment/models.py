@@ -217,6 +217,8 @@ class Question(db.Model):  # type: ignore[name-defined]
     levels: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     # len(levels), kept as a column so that SQL aggregation can scale levels to 0-100
     level_count: Mapped[int] = mapped_column(Integer)
+    # rule 1's own score (0-100) per level, lowest first; None: 100 * i / (n - 1)
+    level_values: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
 
     questionnaire: Mapped[Questionnaire] = relationship()
     area: Mapped[Area] = relationship(back_populates="questions")

@@ -44,7 +44,9 @@ def questionnaire_spec(questionnaire: Questionnaire) -> scoring.QuestionnaireSpe
             scoring.AreaSpec(
                 area.key,
                 tuple(
-                    scoring.QuestionSpec(q.key, q.level_count, q.weight, q.allow_na)
+                    scoring.QuestionSpec(
+                        q.key, q.level_count, q.weight, q.allow_na, question_values(q)
+                    )
                     for q in area.questions
                 ),
                 area.weight,
@@ -52,6 +54,29 @@ def questionnaire_spec(questionnaire: Questionnaire) -> scoring.QuestionnaireSpe
             for area in questionnaire.areas
         )
     )
+
+
+def question_values(question: Question) -> tuple[float, ...] | None:
+    """A stored question's values as rule 1 uses them (None: evenly spaced)."""
+    return scoring.own_values(question.level_count, question.level_values)
+
+
+def _value_points(questionnaire: Questionnaire, otherwise):
+    """SQL for the points of one level answer (``QuestionTally.level_sum``'s terms): the value
+    of its level for the questions with their own values, ``otherwise`` for the rest.
+
+    A CASE built from the stored values, on the question id and then the level: no join, and
+    None when no question has values, so a plain questionnaire's queries stay as they were.
+    """
+    by_question = {
+        q.id: case(dict(enumerate(values, 1)), value=Answer.level)
+        for area in questionnaire.areas
+        for q in area.questions
+        if (values := question_values(q)) is not None
+    }
+    if not by_question:
+        return None
+    return case(by_question, value=Answer.question_id, else_=otherwise)
 
 
 def round_scores(
@@ -119,15 +144,19 @@ def _question_tallies(questionnaire: Questionnaire, assessment_ids: Collection[i
     are not "not applicable": plain aggregates, cheaper than CASE expressions on every row.
     """
     keys = {q.id: q.key for area in questionnaire.areas for q in area.questions}
+    columns = [
+        Response.assessment_id,
+        Answer.question_id,
+        func.coalesce(func.sum(Answer.level), 0),
+        func.count(Answer.level),
+        func.count(func.nullif(Answer.kind, AnswerKind.NOT_APPLICABLE)),
+        func.count(),
+    ]
+    points = _value_points(questionnaire, None)
+    if points is not None:  # the sum of the values, for the questions that have them
+        columns.append(func.sum(points))
     query = (
-        select(
-            Response.assessment_id,
-            Answer.question_id,
-            func.coalesce(func.sum(Answer.level), 0),
-            func.count(Answer.level),
-            func.count(func.nullif(Answer.kind, AnswerKind.NOT_APPLICABLE)),
-            func.count(),
-        )
+        select(*columns)
         .select_from(Answer)
         .join(Response, Answer.response_id == Response.id)
         .where(Response.assessment_id.in_(assessment_ids))
@@ -136,9 +165,17 @@ def _question_tallies(questionnaire: Questionnaire, assessment_ids: Collection[i
     tallies: dict[int, dict[str, scoring.QuestionTally]] = defaultdict(dict)
     tally = scoring.QuestionTally
     rows = db.session.connection().execute(query).all()  # plain rows: no ORM per-row work
-    for assessment_id, question_id, level_sum, scored, applicable, answered in rows:
+    if points is None:
+        for assessment_id, question_id, level_sum, scored, applicable, answered in rows:
+            tallies[assessment_id][keys[question_id]] = tally(
+                int(level_sum) - scored, scored, answered - applicable, answered
+            )
+        return tallies
+    valued = {q.id for area in questionnaire.areas for q in area.questions if question_values(q)}
+    for assessment_id, question_id, level_sum, scored, applicable, answered, value_sum in rows:
+        summed = float(value_sum or 0) if question_id in valued else int(level_sum) - scored
         tallies[assessment_id][keys[question_id]] = tally(
-            int(level_sum) - scored, scored, answered - applicable, answered
+            summed, scored, answered - applicable, answered
         )
     return tallies
 
@@ -176,7 +213,10 @@ def _own_area_scores(
 ):
     """Rule 6's own area scores, from per-(response, area) sums, and respondents per city."""
     is_level = Answer.kind == AnswerKind.LEVEL
-    question_score = cast(Answer.level - 1, Float) * 100 / (Question.level_count - 1)
+    evenly = cast(Answer.level - 1, Float) * 100 / (Question.level_count - 1)
+    question_score = _value_points(questionnaire, evenly)
+    if question_score is None:
+        question_score = evenly
     query = (
         _answers_of(assessment_ids)
         .add_columns(
@@ -278,12 +318,16 @@ def question_spreads(assessment: Assessment) -> dict[str, QuestionSpread]:
         .where(Answer.kind == AnswerKind.LEVEL)
         .group_by(Question.key, Question.level_count)
     )
-    return {
-        key: QuestionSpread(
-            scoring.question_score(low - 1, levels), scoring.question_score(high - 1, levels), n
+    spec = questionnaire_spec(assessment.round.questionnaire)
+    spreads = {}
+    for key, levels, low, high, n in db.session.execute(query):
+        values = spec.question(key).values
+        spreads[key] = QuestionSpread(
+            scoring.question_score(low - 1, levels, values),
+            scoring.question_score(high - 1, levels, values),
+            n,
         )
-        for key, levels, low, high, n in db.session.execute(query)
-    }
+    return spreads
 
 
 def progress_pairs(before: Round, after: Round) -> list[tuple[CityScores, CityScores, dict]]:

@@ -5,7 +5,8 @@ the API, the dashboard (which feeds them SQL aggregates) and the PDF reports.
 
 Rule 1  An answer is a level index ``i`` (0 = lowest) of a question with ``n`` levels, or
         ``dont_know``, or ``not_applicable`` (only where the question allows it). The question
-        score of a level answer is ``100 * i / (n - 1)``.
+        score of a level answer is the question's ``values[i]`` when it gives values, otherwise
+        ``100 * i / (n - 1)``.
 Rule 2  A city's question score is the mean of the question scores of its respondents who gave a
         level. ``dont_know`` and ``not_applicable`` are not scores; a question nobody scored has
         no score.
@@ -31,10 +32,14 @@ Rule 9  Agreed answers: for a question with an agreed answer (a level, ``dont_kn
         level and their highest and lowest level indices differ by at least ``(n - 1) / 2``.
 
 Level sums are kept as integers, so a city's figures do not depend on the order of respondents.
+A question with values sums its answers' values instead (``QuestionTally.level_sum``); values
+that equal ``100 * i / (n - 1)`` are the even spacing and are dropped, so they change nothing.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import statistics
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -51,12 +56,33 @@ LOW_AGREEMENT_ABOVE = 20.0
 MIN_COMPLETENESS = 0.5
 
 
+def evenly_spaced(levels: int) -> tuple[float, ...]:
+    """Rule 1's default scores: ``100 * i / (n - 1)`` for each level index."""
+    return tuple(100 * i / (levels - 1) for i in range(levels))
+
+
+def own_values(levels: int, values: Iterable[float] | None) -> tuple[float, ...] | None:
+    """A question's values as rule 1 uses them: None when it gives none or the even spacing."""
+    if values is None:
+        return None
+    values = tuple(float(v) for v in values)
+    if len(values) != levels:
+        raise ValueError(f"{len(values)} values for {levels} levels")
+    if any(not 0 <= v <= 100 for v in values) or any(a > b for a, b in itertools.pairwise(values)):
+        raise ValueError(f"values {list(values)} must be 0-100 and non-decreasing")
+    return None if values == evenly_spaced(levels) else values
+
+
 @dataclass(frozen=True)
 class QuestionSpec:
     key: str
     levels: int
     weight: float = 1.0
     allow_na: bool = False
+    values: tuple[float, ...] | None = None  # rule 1's own scores per level, if any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", own_values(self.levels, self.values))
 
 
 @dataclass(frozen=True)
@@ -81,21 +107,25 @@ class QuestionnaireSpec:
 class QuestionTally(NamedTuple):
     """What a group of respondents said to one question: enough for rules 2 and 3.
 
-    ``level_sum`` is the sum of the 0-based level indices of the level answers; SQL aggregation
-    over the answers table produces the same four numbers. A named tuple, because a cohort
+    ``level_sum`` is the sum of the 0-based level indices of the level answers (for a question
+    with its own values, the sum of their values); SQL aggregation over the answers table
+    produces the same four numbers. A named tuple, because a cohort
     dashboard builds one per city and question (30,000 for 1,000 cities), and a tuple is
     built several times faster than a frozen dataclass.
     """
 
-    level_sum: int = 0
+    level_sum: float = 0  # an int for questions without values
     scored: int = 0
     not_applicable: int = 0
     answered: int = 0
 
-    def score(self, levels: int) -> float | None:
+    def score(self, question: QuestionSpec) -> float | None:
+        """Rule 2: the mean question score of the level answers, None when there are none."""
         if self.scored == 0:
             return None
-        return 100 * self.level_sum / ((levels - 1) * self.scored)
+        if question.values is not None:
+            return self.level_sum / self.scored
+        return 100 * self.level_sum / ((question.levels - 1) * self.scored)
 
     @property
     def applicable(self) -> bool:
@@ -145,13 +175,31 @@ class CityResult:
         return {k: v for area in self.areas.values() for k, v in area.question_scores.items()}
 
 
-def question_score(level_index: int, levels: int) -> float:
-    """Rule 1: the score of one level answer."""
+def question_score(level_index: int, levels: int, values: tuple[float, ...] | None = None) -> float:
+    """Rule 1: the score of one level answer (``values`` as ``QuestionSpec.values``)."""
     if levels < 2:
         raise ValueError(f"a question needs at least 2 levels, not {levels}")
     if not 0 <= level_index < levels:
         raise ValueError(f"level index {level_index} is outside 0..{levels - 1}")
+    if values is not None:
+        return values[level_index]
     return 100 * level_index / (levels - 1)
+
+
+def level_points(spec: QuestionSpec, level_index: int) -> float | int:
+    """What one level answer adds to ``QuestionTally.level_sum``: its index, or its value."""
+    if spec.values is not None:
+        return question_score(level_index, spec.levels, spec.values)
+    question_score(level_index, spec.levels)  # range check
+    return level_index
+
+
+def reached_level(score: float, levels: int, values: tuple[float, ...] | None = None) -> int:
+    """The highest level (1-based) whose question score a score reaches (rule 1 backwards)."""
+    # a tiny tolerance so that 60.000000000001-style sums do not fall a level short
+    if values is None:
+        return 1 + math.floor(score * (levels - 1) / 100 + 1e-9)
+    return max(1, sum(value <= score + 1e-9 for value in values))
 
 
 def stage(score: float | None) -> int | None:
@@ -163,7 +211,8 @@ def stage(score: float | None) -> int | None:
 
 def tally(spec: QuestionSpec, answers: Iterable[AnswerValue]) -> QuestionTally:
     """Count one question's answers, checking each against the question (rule 1)."""
-    level_sum = scored = not_applicable = answered = 0
+    level_sum: float = 0
+    scored = not_applicable = answered = 0
     for answer in answers:
         answered += 1
         if answer == DONT_KNOW:
@@ -175,8 +224,7 @@ def tally(spec: QuestionSpec, answers: Iterable[AnswerValue]) -> QuestionTally:
             continue
         if isinstance(answer, bool) or not isinstance(answer, int):
             raise ValueError(f"question {spec.key}: {answer!r} is not a level index")
-        question_score(answer, spec.levels)  # range check
-        level_sum += answer
+        level_sum += level_points(spec, answer)
         scored += 1
     return QuestionTally(level_sum, scored, not_applicable, answered)
 
@@ -221,7 +269,7 @@ def score_area(
     scored = applicable = 0
     for question in area.questions:
         counts = tallies.get(question.key, empty)
-        score = counts.score(question.levels)
+        score = counts.score(question)
         question_scores[question.key] = score
         if not counts.applicable:
             continue

@@ -9,7 +9,10 @@ take part without an assessment (the dashboard's "not started" list); the SQL st
 dashboard request are counted, which must not grow with the number of cities.
 
     .venv/bin/python bench/dashboard.py [--cities 1000] [--respondents 8] [--requests 7]
-                                        [--not-started 100]
+                                        [--not-started 100] [--values]
+
+``--values`` gives every question its own answer values (rule 1), uneven as SAMM's are, so the
+aggregates add a CASE per answer row.
 
 Targets: the dashboard under 0.5 s, and within 3× the plain query.
 """
@@ -59,10 +62,17 @@ PLAIN_QUERY = text(
 )
 
 
-def build(cities: int, respondents: int, seed: int = 1, not_started: int = 0) -> int:
+def build(
+    cities: int, respondents: int, seed: int = 1, not_started: int = 0, values: bool = False
+) -> int:
     """The synthetic round, with executemany inserts of plain rows; returns the round's id."""
     rng = random.Random(seed)
     questionnaire, _ = import_questionnaire(load_questionnaire_file(BUNDLED_QUESTIONNAIRE))
+    if values:  # uneven values, as SAMM's 0 / 25 / 50 / 100
+        for area in questionnaire.areas:
+            for q in area.questions:
+                n = q.level_count
+                q.level_values = [round(100 * (i / (n - 1)) ** 1.5, 1) for i in range(n)]
     coordinator = User(email="coordinator@bench.example", role=Role.COORDINATOR)
     coordinator.set_password(PASSWORD)
     db.session.add(coordinator)
@@ -169,6 +179,7 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=8)
     parser.add_argument("--requests", type=int, default=7)
     parser.add_argument("--not-started", type=int, default=100)
+    parser.add_argument("--values", action="store_true", help="questions with answer values")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{os.path.join(directory, 'bench.sqlite')}"
@@ -177,7 +188,9 @@ def main() -> None:
         with app.app_context():
             db.create_all()
             start = time.perf_counter()
-            round_id = build(args.cities, args.respondents, not_started=args.not_started)
+            round_id = build(
+                args.cities, args.respondents, not_started=args.not_started, values=args.values
+            )
             answers = db.session.scalar(text("SELECT count(*) FROM answer"))
             print(
                 f"built {args.cities} cities × {args.respondents} respondents: {answers} answers "

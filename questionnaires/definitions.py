@@ -16,6 +16,7 @@ class QuestionDefinition:
     weight: float
     allow_na: bool
     levels: tuple[Text, ...]
+    values: tuple[float, ...] | None = None  # rule 1's own score per level, lowest first
 
 
 @dataclass(frozen=True)

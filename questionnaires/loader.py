@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .answer_sets import AnswerSets
 from .definitions import (
     AreaDefinition,
     QuestionDefinition,
@@ -35,9 +36,9 @@ QUESTIONNAIRE_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ITEM_KEY = re.compile(r"^[a-z0-9_]+$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
-TOP_KEYS = {"key", "version", "languages", "title", "description", "areas"}
+TOP_KEYS = {"key", "version", "languages", "title", "description", "areas", "answer_sets"}
 AREA_KEYS = {"key", "title", "description", "weight", "questions"}
-QUESTION_KEYS = {"key", "text", "help", "weight", "allow_na", "levels"}
+QUESTION_KEYS = {"key", "text", "help", "weight", "allow_na", "levels", "values", "answers"}
 
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
@@ -130,6 +131,7 @@ class _Validator:
         self.source = source
         self.problems: list[str] = []
         self.languages: tuple[str, ...] = ("en",)
+        self.answer_sets = AnswerSets(self)
 
     def error(self, node: Node, message: str) -> None:
         self.problems.append(f"{self.filename}:{node.start_mark.line + 1}: {message}")
@@ -270,7 +272,11 @@ class _Validator:
             if "description" in entries
             else None
         )
+        if "answer_sets" in entries:
+            self.answer_sets.read(entries["answer_sets"][1])
         areas = self.areas(entries["areas"][1]) if "areas" in entries else ()
+        if "answer_sets" in entries and "areas" in entries:
+            self.answer_sets.check_used()
         if self.problems:
             raise QuestionnaireError(self.problems)
         assert key is not None and version is not None and title is not None
@@ -379,9 +385,11 @@ class _Validator:
         return AreaDefinition(key, title, description, weight, tuple(questions))
 
     def question(self, node: Node, position: str) -> QuestionDefinition | None:
-        entries = self.mapping(node, position, QUESTION_KEYS, {"key", "text", "levels"})
+        entries = self.mapping(node, position, QUESTION_KEYS, {"key", "text"})
         if entries is None:
             return None
+        if "levels" not in entries and "answers" not in entries:
+            self.error(node, f"{position}: missing 'levels' (or 'answers: KEY' of an answer set)")
         key = (
             self.key(entries["key"][1], f"{position} key", ITEM_KEY, "[a-z0-9_]+")
             if "key" in entries
@@ -392,10 +400,55 @@ class _Validator:
         help_text = self.text(entries["help"][1], f"{what} help") if "help" in entries else None
         weight = self.weight(entries, what)
         allow_na = self.boolean(entries, "allow_na", what)
-        levels = self.levels(entries["levels"][1], what) if "levels" in entries else None
+        levels = values = None
+        if "answers" in entries:
+            resolved = self.answer_sets.resolve(entries, what)
+            if resolved is None:
+                return None
+            levels, values = resolved
+        elif "levels" in entries:
+            levels = self.levels(entries["levels"][1], what)
+        if "values" in entries and "answers" not in entries:
+            values = self.values(entries["values"][1], what, levels)
+            if values is None:
+                return None
         if key is None or text is None or levels is None:
             return None
-        return QuestionDefinition(key, text, help_text, weight, allow_na, levels)
+        return QuestionDefinition(key, text, help_text, weight, allow_na, levels, values)
+
+    def values(
+        self, node: Node, what: str, levels: tuple[Text, ...] | None
+    ) -> tuple[float, ...] | None:
+        """Rule 1's own scores: one number 0-100 per level, lowest first, non-decreasing."""
+        items = self.sequence(node, f"{what} values")
+        if not isinstance(node, SequenceNode):
+            return None
+        values: list[float] = []
+        for number, item in enumerate(items, 1):
+            raw = self.scalar(item, f"{what} value {number}", (INT, FLOAT), "a number")
+            if raw is None:
+                return None
+            value = float(yaml.safe_load(raw)) if len(raw) <= MAX_NUMBER_CHARS else math.nan
+            if not math.isfinite(value) or not 0 <= value <= 100:
+                shown = raw if len(raw) <= MAX_NUMBER_CHARS else f"{len(raw)} characters"
+                self.error(item, f"{what} value {number} must be a number 0-100, not {shown}")
+                return None
+            if values and value < values[-1]:
+                self.error(
+                    item,
+                    f"{what} value {number} ({raw}) is lower than value {number - 1} "
+                    f"({values[-1]:g}); values must not decrease",
+                )
+                return None
+            values.append(value)
+        if levels is not None and len(values) != len(levels):
+            self.error(
+                node,
+                f"{what} has {len(values)} value(s) for {len(levels)} level(s); give one "
+                "value per level",
+            )
+            return None
+        return tuple(values)
 
     def levels(self, node: Node, what: str) -> tuple[Text, ...] | None:
         items = self.sequence(node, f"{what} levels")

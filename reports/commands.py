@@ -21,6 +21,15 @@ from .batch import city_jobs, default_workers, effective_workers, run_jobs
 LANGUAGES = ("en", "bg")
 
 
+def report_language(round_, language: str) -> str:
+    """A report's language: the interface's (en, bg) or one of the questionnaire's languages,
+    whose texts the report then shows (its own words in English where no catalogue has them)."""
+    if language in LANGUAGES or language in round_.questionnaire.languages:
+        return language
+    offered = ", ".join(dict.fromkeys([*LANGUAGES, *round_.questionnaire.languages]))
+    raise DmatError(f"--lang {language!r}: the report can be in {offered}")
+
+
 def output_file(path: str) -> Path:
     file = Path(path)
     if file.is_dir():
@@ -45,7 +54,13 @@ def output_folder(path: str) -> Path:
 @click.option("--round", "round_name", required=True, help="The round's name.")
 @click.option("--city", "city_name", help="The city (required unless --cohort).")
 @click.option("--cohort", is_flag=True, help="The cohort report of the round instead.")
-@click.option("--lang", "language", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option(
+    "--lang",
+    "language",
+    default="en",
+    show_default=True,
+    help="en, bg or another language of the round's questionnaire.",
+)
 @click.option("-o", "--output", required=True, help="The PDF file to write.")
 @click.option("--no-cache", is_flag=True, help="Render afresh, ignoring cached PDFs.")
 @with_appcontext
@@ -63,6 +78,7 @@ def report_command(
     if cohort == (city_name is not None):
         raise DmatError("give either --city NAME or --cohort")
     round_ = round_named(round_name)
+    report_language(round_, language)
     file = output_file(output)
     started = time.perf_counter()
     if cohort:
@@ -84,9 +100,9 @@ def report_command(
 @click.option(
     "--lang",
     "languages",
-    type=click.Choice(LANGUAGES),
     multiple=True,
-    help="Language of the reports; repeat for several (default: en).",
+    help="Language of the reports (en, bg or the questionnaire's); repeat for several "
+    "(default: en).",
 )
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: all cores).")
 @click.option("--no-cache", is_flag=True, help="Render afresh, ignoring cached PDFs.")
@@ -96,6 +112,8 @@ def reports_command(
 ) -> None:
     """Write the report of every city with an assessment in a round into a folder."""
     round_ = round_named(round_name)
+    for language in languages:
+        report_language(round_, language)
     folder = output_folder(output)
     todo = city_jobs(round_, list(dict.fromkeys(languages or ("en",))), folder, not no_cache)
     if not todo:

@@ -40,6 +40,7 @@ from assessment.models import User
 from questionnaires import BUNDLED_QUESTIONNAIRE
 
 from .conftest import CONFORMANCE, bundled_definition, drop_everything
+from .test_samm import write_samm
 
 DMAT = Path(sys.executable).with_name("dmat")
 ROUND = "Кръг 2026"
@@ -61,7 +62,10 @@ COMMANDS = {
     "demo",
     "export",
     "init",
+    "questionnaire from-samm",
     "questionnaire import",
+    "questionnaire translations export",
+    "questionnaire translations import",
     "questionnaire validate",
     "report",
     "reports",
@@ -202,9 +206,51 @@ def test_every_command_is_run_here():
     ours = {
         path
         for path, command in leaves(cli)
-        if command.callback.__module__.startswith(("assessment.", "reports."))
+        if command.callback.__module__.startswith(("assessment.", "reports.", "questionnaires."))
     }
     assert ours == COMMANDS
+
+
+def test_questionnaire_from_samm(console):
+    model = write_samm(console.folder / "samm-model")
+    output = console.folder / "samm.yaml"
+    written = console.ok("questionnaire", "from-samm", str(model), "-o", str(output))
+    assert written == (
+        f"Wrote {output}: questionnaire owasp-samm:1, 2 areas, 4 questions, 3 answer sets.\n"
+    )
+    assert console.ok("questionnaire", "import", str(output)) == (
+        "Questionnaire owasp-samm:1 imported.\n"
+    )
+    broken = console.run("questionnaire", "from-samm", str(console.folder), "-o", str(output))
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert f"{console.folder}/answer_sets: missing folder of the SAMM model" in broken.stderr
+
+
+def test_questionnaire_translations_export_and_import(console):
+    from openpyxl import load_workbook
+
+    sheet = console.folder / "el.xlsx"
+    written = console.ok(
+        "questionnaire",
+        "translations",
+        "export",
+        "city-digital-maturity:1",
+        "--lang",
+        "el",
+        "-o",
+        str(sheet),
+    )
+    assert written.startswith(f"Wrote {sheet}: ") and written.endswith(" to translate into el.\n")
+    workbook = load_workbook(sheet)
+    rows = list(workbook["texts"].iter_rows(min_row=2))
+    for number, (_key, _english, greek) in enumerate(rows, 1):
+        greek.value = f"Κείμενο {number}"
+    workbook.save(sheet)
+    done = console.ok("questionnaire", "translations", "import", str(sheet))
+    assert done.startswith(f"Questionnaire city-digital-maturity:1: {len(rows)} texts in el;")
+    missing = console.run("questionnaire", "translations", "import", str(console.folder))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "is a directory" in missing.stderr
 
 
 def test_init_and_demo_again_change_nothing(console):

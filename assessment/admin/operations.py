@@ -17,7 +17,7 @@ from questionnaires import QuestionnaireDefinition
 from questionnaires.loader import MAX_VERSION
 
 from ..audit.operations import record
-from ..errors import DmatError
+from ..errors import DmatError, FileRefused
 from ..extensions import db
 from ..lookups import city_with_name, normalize_email, user_with_email
 from ..models import (
@@ -94,6 +94,7 @@ def import_questionnaire(definition: QuestionnaireDefinition) -> tuple[Questionn
                     help=q.help,
                     levels=list(q.levels),
                     level_count=len(q.levels),
+                    level_values=list(q.values) if q.values is not None else None,
                 )
             )
     db.session.add(questionnaire)
@@ -446,3 +447,32 @@ def update_user(actor: User, user: User, role: Role | str, city: City | None, ac
     user.role, user.city = role, city
     db.session.flush()
     return user
+
+
+def add_translation(
+    questionnaire: Questionnaire, language: str, rows: list, filename: str = "translation"
+) -> int:
+    """Store a filled-in translation sheet's ``rows`` as ``language`` of the questionnaire:
+    every text, or nothing (DmatError listing every problem). Answers are not touched, and the
+    questionnaire keeps its version. Returns the number of texts stored."""
+    from questionnaires.translations import check_translation, language_problem, texts
+
+    problem = language_problem(language, questionnaire.languages)
+    if problem is not None:
+        raise DmatError(problem)
+    found, problems = check_translation(questionnaire, language, rows)
+    if problems:
+        raise FileRefused(filename, problems)
+    for slot in texts(questionnaire):
+        slot.translated(language, found[slot.key])
+    added = language not in questionnaire.languages
+    if added:
+        questionnaire.languages = [*questionnaire.languages, language]
+    db.session.flush()
+    state = "added" if added else "replaced"
+    record(
+        "questionnaire_translated",
+        f"Questionnaire {questionnaire.label}: language {language} {state} ({len(found)} texts)",
+        details={"language": language, "texts": len(found)},
+    )
+    return len(found)

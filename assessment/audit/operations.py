@@ -28,6 +28,7 @@ ACTIONS = (
     "agreed_answer_changed",
     "agreed_answer_removed",
     "agreed_answers_imported",
+    "questionnaire_translated",
 )
 
 

@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "agreed_answer_changed": _l("agreed answer changed"),
     "agreed_answer_removed": _l("agreed answer removed"),
     "agreed_answers_imported": _l("agreed answers imported"),
+    "questionnaire_translated": _l("questionnaire translated"),
 }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..languages import offered
 from ..survey.progress import rounds_for_city
 from ..web import safe_next
 from . import bp, vendor
@@ -76,7 +77,7 @@ def plotly_js_unversioned():
 @bp.post("/language")
 def set_language():
     language = request.form.get("language", "")
-    if language not in current_app.config["LANGUAGES"]:
+    if not offered(language):
         abort(400)
     session["language"] = language
     if current_user.is_authenticated:

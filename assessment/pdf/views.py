@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, render_template, request, send_file
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import PROGRAMME_ROLES, require_city, roles_required
 from ..extensions import db
+from ..languages import offered
 from ..models import Assessment, City, Role, Round
 from ..rounds import rounds_in_order
 from . import bp
@@ -21,7 +22,7 @@ REPORT_ROLES = (Role.LEADER, *PROGRAMME_ROLES)
 def report_language() -> str:
     """``?lang=`` when given (it must be a supported language), else the page's language."""
     language = request.args.get("lang") or str(get_locale())
-    if language not in current_app.config["LANGUAGES"]:
+    if not offered(language):
         abort(400)
     return language
 

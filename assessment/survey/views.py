@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import (
     abort,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -49,6 +50,7 @@ def survey_state(round_: Round) -> dict:
         locked = None
     except AnswerRefused as refused:
         locked = refused.message
+    g.questionnaire_languages = round_.questionnaire.languages  # offered by the switch
     return {
         "round": round_,
         "questionnaire": round_.questionnaire,

@@ -1,7 +1,7 @@
 """round dates and taking-part cities
 
 Revision ID: b4d81f3e6a25
-Revises: 7a3c9e4d2b10
+Revises: b4e81f7c3a25
 Create Date: 2026-12-02 01:40:00
 
 """
