@@ -23,6 +23,7 @@ from .definitions import (
     QuestionnaireError,
     Text,
 )
+from .indicators import validate_indicators
 
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT_CHARS = 4_000
@@ -35,7 +36,7 @@ QUESTIONNAIRE_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ITEM_KEY = re.compile(r"^[a-z0-9_]+$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
-TOP_KEYS = {"key", "version", "languages", "title", "description", "areas"}
+TOP_KEYS = {"key", "version", "languages", "title", "description", "areas", "indicators"}
 AREA_KEYS = {"key", "title", "description", "weight", "questions"}
 QUESTION_KEYS = {"key", "text", "help", "weight", "allow_na", "levels"}
 
@@ -271,11 +272,16 @@ class _Validator:
             else None
         )
         areas = self.areas(entries["areas"][1]) if "areas" in entries else ()
+        indicators = (
+            validate_indicators(self, entries["indicators"][1], entries.get("areas", (None,))[-1])
+            if "indicators" in entries
+            else ()
+        )
         if self.problems:
             raise QuestionnaireError(self.problems)
         assert key is not None and version is not None and title is not None
         return QuestionnaireDefinition(
-            key, version, self.languages, title, description, areas, self.source
+            key, version, self.languages, title, description, areas, self.source, indicators
         )
 
     def refuse_tags(self, node: Node) -> None:

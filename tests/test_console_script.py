@@ -155,7 +155,8 @@ def console(database, tmp_path_factory) -> Console:
     """The programme the commands below work on, built with the commands themselves."""
     console = Console(database, tmp_path_factory.mktemp("console"))
     assert console.ok("init") == (
-        "Database ready; questionnaire city-digital-maturity:1 imported.\n"
+        "Database ready; questionnaires city-digital-maturity:1 imported,"
+        " city-digital-maturity:2 imported.\n"
     )
     demo = console.ok("demo", "--cities", "3", "--respondents", "2")
     assert demo.startswith("Demo data ready.\nLog in with any of these")
@@ -209,7 +210,8 @@ def test_every_command_is_run_here():
 
 def test_init_and_demo_again_change_nothing(console):
     assert console.ok("init") == (
-        "Database ready; questionnaire city-digital-maturity:1 already present.\n"
+        "Database ready; questionnaires city-digital-maturity:1 already present,"
+        " city-digital-maturity:2 already present.\n"
     )
     again = console.ok("demo", "--cities", "3", "--respondents", "2")
     assert again.startswith("The demo data is already loaded; nothing was changed.")
