@@ -42,7 +42,7 @@ def change_text(change: float | None) -> str:
 
 
 def change_direction(change: float | None) -> str:
-    """"up", "down" or "" for a change as ``change_text`` shows it (what rounds to 0 is level)."""
+    """ "up", "down" or "" for a change as ``change_text`` shows it (what rounds to 0 is level)."""
     if change is None or round(change, 1) == 0:
         return ""
     return "up" if change > 0 else "down"

@@ -143,7 +143,8 @@ def _rows(
     names = [name.strip().lower() for name in header]
     while names and not names[-1]:
         names.pop()
-    if names not in (list(columns), list(columns + optional)):
+    # the optional columns may be given in part, in order: city,indicator,value,source
+    if names not in [list(columns + optional[:n]) for n in range(len(optional) + 1)]:
         raise DmatError(
             f"{filename}:{header_line}: the header must be "
             f"{','.join(columns)}[,{','.join(optional)}], not {','.join(names) or 'empty'}"

@@ -23,6 +23,7 @@ ACTIONS = (
     "round_created",
     "round_status_changed",
     "backup_restored",
+    "indicators_imported",
 )
 
 

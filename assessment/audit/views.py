@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "round_created": _l("round created"),
     "round_status_changed": _l("round opened or closed"),
     "backup_restored": _l("backup restored"),
+    "indicators_imported": _l("indicator values imported"),
 }
 
 
