@@ -124,7 +124,7 @@ def test_json_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
     assert dmat("export", "--round", ROUND, "--format", "json", "-o", str(target)).exit_code == 0
     document = json.loads(target.read_text())
     assert document["round"] == ROUND
-    assert document["questionnaire"] == "city-digital-maturity:1"
+    assert document["questionnaire"] == "city-digital-maturity:2"
     assert document["scores"] == scores(dmat)
     assert set(document["cohort"]) == {
         "vision",
@@ -160,7 +160,7 @@ def test_exported_answers_reimport_to_the_same_scores(app, demo, dmat, tmp_path,
             answers.write_bytes(archive.read("answers.csv"))
     else:
         answers = target
-    result = dmat("round", "create", "--name", "copy", "--questionnaire", "city-digital-maturity:1")
+    result = dmat("round", "create", "--name", "copy", "--questionnaire", "city-digital-maturity:2")
     assert result.exit_code == 0, result.output
     result = dmat("responses", "import", "--round", "copy", str(answers))
     assert result.exit_code == 0, result.output
