@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 
 # unit -> (lowest, highest, whole numbers only)
 UNIT_RANGES: dict[str, tuple[float, float, bool]] = {
@@ -24,14 +23,6 @@ UNIT_RANGES: dict[str, tuple[float, float, bool]] = {
     "days": (0.0, 100_000.0, False),
     "number": (-1_000_000_000_000.0, 1_000_000_000_000.0, False),
     "eur": (-1_000_000_000_000.0, 1_000_000_000_000.0, False),
-}
-UNIT_LABELS = {
-    "percent": _l("%"),
-    "count": _l("count"),
-    "rating": _l("rating 1-5"),
-    "days": _l("days"),
-    "number": _l("number"),
-    "eur": _l("EUR"),
 }
 MAX_SOURCE_CHARS = 500
 EARLIEST_AS_OF = date(1990, 1, 1)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("survey", __name__)
 
-from . import agreed_views, results_views, views  # noqa: E402, F401  (the routes register on bp)
+from . import agreed_views, indicators_views, results_views, views  # noqa: E402, F401  (the routes register on bp)
