@@ -82,7 +82,8 @@ def indicator_value_text(value: float | None, unit: str) -> str:
     if unit == "rating":
         return f"{shown} / 5"
     if unit == "days":
-        return ngettext("%(days)s day", "%(days)s days", round(value, 1), days=shown)
+        # a day count with decimals ("1.5 days") takes the plural in English and Bulgarian
+        return ngettext("%(days)s day", "%(days)s days", 1 if shown == "1" else 2, days=shown)
     return shown
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from questionnaires import QuestionnaireDefinition
 
-from ..admin.response_files import read_table
 from ..audit.operations import record
 from ..errors import DmatError, FileRefused
 from ..extensions import db
@@ -33,6 +32,7 @@ from ..models import (
 )
 from ..names import name_key
 from ..survey.operations import _get_or_create, city_assessment
+from .queries import round_indicators
 from .values import IndicatorEntry, IndicatorValueError, check_indicator_entry
 
 
@@ -124,16 +124,6 @@ def stored_values(assessment: Assessment | None) -> dict[int, IndicatorValue]:
             select(IndicatorValue).where(IndicatorValue.assessment_id == assessment.id)
         )
     }
-
-
-def round_indicators(round_: Round) -> list[Indicator]:
-    return list(
-        db.session.scalars(
-            select(Indicator)
-            .where(Indicator.questionnaire_id == round_.questionnaire_id)
-            .order_by(Indicator.position)
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -263,6 +253,8 @@ INDICATOR_OPTIONAL_COLUMNS = ("source", "as_of")
 def read_indicator_file(data: bytes, filename: str) -> list[IndicatorRow]:
     """The rows of a CSV or XLSX indicator file, read as response files are; raises DmatError
     listing every malformed line."""
+    from ..admin.response_files import read_table  # the admin package imports this module
+
     rows = []
     for line, fields in read_table(data, filename, INDICATOR_COLUMNS, INDICATOR_OPTIONAL_COLUMNS):
         extra = [field.strip() or None for field in fields[3:]] + [None, None]

@@ -7,12 +7,24 @@ changes and every reader here follows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
 from .. import scoring
 from ..extensions import db
 from ..models import Assessment, City, Indicator, IndicatorValue, Questionnaire, Round
+
+
+def round_indicators(round_: Round) -> list[Indicator]:
+    """The indicators of the round's questionnaire, in their order."""
+    return list(
+        db.session.scalars(
+            select(Indicator)
+            .where(Indicator.questionnaire_id == round_.questionnaire_id)
+            .order_by(Indicator.position)
+        )
+    )
 
 
 def round_order() -> tuple:
@@ -31,6 +43,7 @@ class HistoryRow:
     round_name: str
     value: float
     source: str | None
+    as_of: date | None
 
 
 def city_history(city_id: int) -> list[HistoryRow]:
@@ -46,6 +59,7 @@ def city_history(city_id: int) -> list[HistoryRow]:
             Round.name,
             IndicatorValue.value,
             IndicatorValue.source,
+            IndicatorValue.as_of,
         )
         .join(Indicator, IndicatorValue.indicator_id == Indicator.id)
         .join(Assessment, IndicatorValue.assessment_id == Assessment.id)
@@ -113,4 +127,68 @@ def _opened_after(baseline: Round):
     created, identity = round_order()
     return (created > baseline.created_at) | (
         (created == baseline.created_at) & (identity > baseline.id)
+    )
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One line of a city's "Success indicators" table for a round (rule 11)."""
+
+    indicator: Indicator
+    value: float | None
+    source: str | None
+    as_of: date | None
+    previous_round: str | None  # the most recent earlier round with a value
+    previous: float | None
+    change: float | None
+    trend: str | None
+
+
+def indicator_table(round_: Round, city_id: int) -> list[TableRow]:
+    """The city's value of each indicator of the round, with the value of the most recent
+    earlier round (same questionnaire key) that has one, the change and its trend."""
+    indicators = round_indicators(round_)
+    if not indicators:
+        return []
+    earlier = {
+        round_id
+        for (round_id,) in db.session.execute(
+            select(Round.id)
+            .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
+            .where(Questionnaire.key == round_.questionnaire.key, _opened_before(round_))
+        )
+    }
+    own: dict[str, HistoryRow] = {}
+    before: dict[str, HistoryRow] = {}
+    for row in city_history(city_id):  # oldest first: the last one seen is the latest
+        if row.round_id == round_.id:
+            own[row.indicator_key] = row
+        elif row.round_id in earlier:
+            before[row.indicator_key] = row
+    rows = []
+    for indicator in indicators:
+        mine, previous = own.get(indicator.key), before.get(indicator.key)
+        value = mine.value if mine else None
+        change, trend = scoring.indicator_progress(
+            previous.value if previous else None, value, indicator.direction
+        )
+        rows.append(
+            TableRow(
+                indicator,
+                value,
+                mine.source if mine else None,
+                mine.as_of if mine else None,
+                previous.round_name if previous else None,
+                previous.value if previous else None,
+                change,
+                trend,
+            )
+        )
+    return rows
+
+
+def _opened_before(round_: Round):
+    created, identity = round_order()
+    return (created < round_.created_at) | (
+        (created == round_.created_at) & (identity < round_.id)
     )
