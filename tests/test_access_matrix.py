@@ -253,6 +253,9 @@ POLICY = {
         ("GET", lambda w: "/compare/progress", {**PROGRAMME, "coordinator": 302, "admin": 302}),
         ("GET", lambda w: f"/compare/progress?before={w.open_round}", PROGRAMME),
     ],
+    "compare.indicators": [
+        ("GET", lambda w: f"/compare/rounds/{w.open_round}/indicators", PROGRAMME)
+    ],
     "compare.export": [("GET", lambda w: f"/compare/rounds/{w.open_round}/export.json", PROGRAMME)],
     "admin.index": [("GET", lambda w: "/admin/", PROGRAMME)],
     "admin.cities": [("GET", lambda w: "/admin/cities", PROGRAMME)],
@@ -325,6 +328,8 @@ POLICY = {
         ("GET", lambda w: f"/api/v1/progress?from={w.closed_round}&to={w.open_round}", API)
     ],
     "api.cities": [("GET", lambda w: "/api/v1/cities", API)],
+    "api.round_indicators": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/indicators", API)],
+    "api.city_indicators": [("GET", lambda w: f"/api/v1/cities/{w.city_a}/indicators", API)],
     "api.city_detail": [("GET", lambda w: f"/api/v1/cities/{w.city_b}", API)],
 }
 
@@ -342,10 +347,7 @@ COUNTED = (Answer, AgreedAnswer, User, City, Round, AuditEvent, IndicatorValue, 
 def state() -> tuple:
     """What a refused request must not change."""
     return (
-        tuple(
-            db.session.scalar(select(func.count()).select_from(m))
-            for m in COUNTED
-        ),
+        tuple(db.session.scalar(select(func.count()).select_from(m)) for m in COUNTED),
         tuple(db.session.scalars(select(Assessment.status).order_by(Assessment.id))),
         tuple(db.session.scalars(select(User.active).order_by(User.id))),
         tuple(db.session.scalars(select(City.active).order_by(City.id))),
