@@ -128,4 +128,3 @@ def test_values_are_shown_with_their_unit(app, value, unit, text, field):
     with app.test_request_context():
         assert indicator_value_text(value, unit) == text
         assert indicator_input(value) == field
-

@@ -189,6 +189,4 @@ def indicator_table(round_: Round, city_id: int) -> list[TableRow]:
 
 def _opened_before(round_: Round):
     created, identity = round_order()
-    return (created < round_.created_at) | (
-        (created == round_.created_at) & (identity < round_.id)
-    )
+    return (created < round_.created_at) | ((created == round_.created_at) & (identity < round_.id))
