@@ -329,3 +329,28 @@ def test_an_empty_file_is_refused(world, tmp_path):
     _base, follow, _cities = world
     with pytest.raises(DmatError, match="no indicator values to import"):
         operations.import_values(follow, [], "empty.csv")
+
+
+def test_a_value_stored_by_another_request_meanwhile_is_a_clear_refusal(
+    world, make_user, in_request
+):
+    _base, follow, cities = world
+    sofia = cities["София"]
+    leader = make_user("лидер@sofia.example", Role.LEADER, sofia)
+    assessment = operations.city_assessment(follow, sofia.id)
+    indicator = next(i for i in operations.round_indicators(follow) if i.key == "open_datasets")
+    # what this request read: no value yet; what the other request then stored
+    stored_before = operations.stored_values(assessment)
+    assert stored_before == {}
+    other = IndicatorValue(assessment_id=assessment.id, indicator_id=indicator.id, value=5.0)
+    db.session.add(other)
+    db.session.flush()
+    db.session.expunge(other)  # this request's session does not know it
+    original = operations.stored_values
+    operations.stored_values = lambda _assessment: stored_before
+    try:
+        with pytest.raises(operations.IndicatorRefused) as refused:
+            operations.save_values(follow, sofia.id, {"open_datasets": ("6", "", "")}, leader)
+    finally:
+        operations.stored_values = original
+    assert refused.value.code == "conflict"

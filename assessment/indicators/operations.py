@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from questionnaires import QuestionnaireDefinition
 
@@ -184,7 +185,16 @@ def save_values(
             continue
         _store(found, assessment.id, indicator_id, entry, actor)
         saved += 1
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another request stored a value of the same indicator just now
+        raise IndicatorRefused(
+            "conflict",
+            _(
+                "Someone else saved these values at the same moment; nothing of yours was saved."
+                " Reload the page to see theirs, then try again."
+            ),
+        ) from None
     return SaveSummary(saved, removed)
 
 
