@@ -213,8 +213,7 @@ POLICY = {
     "survey.indicators_page": [
         ("GET", lambda w: f"/results/{w.open_round}/{w.city_a}/indicators", OWN_CITY),
         ("GET", lambda w: f"/results/{w.closed_round}/{w.city_b}/indicators", OTHER_CITY),
-    ],
-    "survey.save_indicators": [  # the leader, or the member the leader names (nobody here)
+        # saving: the leader, or the member the leader names (nobody here)
         (
             "POST",
             lambda w: f"/results/{w.open_round}/{w.city_a}/indicators",

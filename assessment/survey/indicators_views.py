@@ -66,16 +66,20 @@ def _page(round_: Round, city: City, problems=None, posted=None, status: int = 2
     ), status
 
 
-@bp.get("/results/<int:round_id>/<int:city_id>/indicators")
+# one route for both methods: an id too large for a round is then a 404 for a POST too (two
+# routes on one address would make it a 405: the router checks the method before the id)
+@bp.route("/results/<int:round_id>/<int:city_id>/indicators", methods=["GET", "POST"])
 @roles_required(*CITY_ROLES, *PROGRAMME_ROLES)
 def indicators_page(round_id: int, city_id: int):
+    if request.method == "POST":
+        if current_user.role not in CITY_ROLES:  # the programme team reads, the city enters
+            abort(403)
+        return _save(round_id, city_id)
     round_ = round_or_404(round_id)
     return _page(round_, _city_or_404(city_id))
 
 
-@bp.post("/results/<int:round_id>/<int:city_id>/indicators")
-@roles_required(*CITY_ROLES)
-def save_indicators(round_id: int, city_id: int):
+def _save(round_id: int, city_id: int):
     round_ = round_or_404(round_id)
     city = _city_or_404(city_id)
     items = indicators.round_indicators(round_)
