@@ -269,3 +269,64 @@ def progress_chart(
             )
         )
     return ProgressChart(tuple(series))
+
+
+@dataclass(frozen=True)
+class IndicatorDistribution:
+    key: str
+    label: str
+    unit: str
+    direction: str
+    names: tuple[str, ...]  # the cohort's cities with a value
+    values: tuple[float, ...]
+    statistics: Mapping[str, float | int | None]  # rule 11: n, min, q1, median, q3, max
+
+
+@dataclass(frozen=True)
+class IndicatorChart:
+    """Per success indicator, where each city of the cohort sits: a box of the quartiles and one
+    dot per city, one indicator at a time (their units differ, so they share no axis)."""
+
+    indicators: tuple[IndicatorDistribution, ...]
+    colour: str = SERIES_COLOURS[0]
+
+    def as_dict(self) -> dict:
+        return {
+            "indicators": [
+                {
+                    "key": d.key,
+                    "label": plotly_text(d.label),
+                    "unit": d.unit,
+                    "direction": d.direction,
+                    "names": _plotly_texts(d.names),
+                    "values": list(d.values),
+                    "statistics": dict(d.statistics),
+                }
+                for d in self.indicators
+            ],
+            "colour": self.colour,
+        }
+
+
+def indicator_chart(
+    indicators: Sequence[tuple[str, str, str, str]],
+    values: Callable[[str], Sequence[tuple[str, float]]],
+    statistics: Mapping[str, Mapping[str, float | int | None]],
+) -> IndicatorChart:
+    """``indicators`` (key, label, unit, direction); ``values(key)`` the cohort's (city, value)
+    pairs; ``statistics`` key -> rule 11 figures. Cities without a value are left out."""
+    drawn = []
+    for key, label, unit, direction in indicators:
+        points = values(key)
+        drawn.append(
+            IndicatorDistribution(
+                key,
+                label,
+                unit,
+                direction,
+                tuple(name for name, _ in points),
+                tuple(value for _, value in points),
+                statistics[key],
+            )
+        )
+    return IndicatorChart(tuple(drawn))

@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, NoAppException
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
-from questionnaires import BUNDLED_QUESTIONNAIRE, QuestionnaireError, load_questionnaire_file
+from questionnaires import BUNDLED_QUESTIONNAIRES, QuestionnaireError, load_questionnaire_file
 
 from . import create_app
 from .errors import DmatError, listed_problems
@@ -123,16 +123,18 @@ def read_input_file(path: str) -> bytes:
 
 @cli.command("init")
 def init_command() -> None:
-    """Create or upgrade the database and import the bundled questionnaire."""
+    """Create or upgrade the database and import the bundled questionnaires."""
     from flask_migrate import upgrade
 
     from .admin.operations import import_questionnaire
 
     upgrade(directory=current_app.extensions["migrate"].directory)
-    questionnaire, created = import_questionnaire(load_questionnaire_file(BUNDLED_QUESTIONNAIRE))
+    states = []
+    for path in BUNDLED_QUESTIONNAIRES:
+        questionnaire, created = import_questionnaire(load_questionnaire_file(path))
+        states.append(f"{questionnaire.label} {'imported' if created else 'already present'}")
     db.session.commit()
-    state = "imported" if created else "already present"
-    click.echo(f"Database ready; questionnaire {questionnaire.label} {state}.")
+    click.echo(f"Database ready; questionnaires {', '.join(states)}.")
 
 
 @cli.command("demo")
@@ -436,9 +438,11 @@ def restore_command(file: str, replace: bool) -> None:
 
 from .api.commands import token_group  # noqa: E402  (commands of the feature packages)
 from .compare.commands import export_command  # noqa: E402
+from .indicators.commands import indicators_group  # noqa: E402
 
 cli.add_command(export_command)
 cli.add_command(token_group)
+cli.add_command(indicators_group)
 
 from questionnaires.commands import from_samm_command, translations_group  # noqa: E402
 

@@ -14,11 +14,12 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
 
-from questionnaires import BUNDLED_QUESTIONNAIRE, load_questionnaire_file
+from questionnaires import BUNDLED_WITH_INDICATORS, load_questionnaire_file
 
 from .admin.operations import import_questionnaire
 from .errors import DmatError
 from .extensions import db
+from .indicators.demo import load_indicator_demo
 from .models import (
     AgreedAnswer,
     Answer,
@@ -108,7 +109,8 @@ def load_demo(seed: int = 2020, cities: int = len(CAPITALS), respondents: int | 
         raise DmatError("--respondents must be between 1 and 50")
     if cities < 1:
         raise DmatError("--cities must be 1 or more")
-    questionnaire, _ = import_questionnaire(load_questionnaire_file(BUNDLED_QUESTIONNAIRE))
+    # version 2: the questions of version 1 and the success indicators (docs/decisions.md)
+    questionnaire, _ = import_questionnaire(load_questionnaire_file(BUNDLED_WITH_INDICATORS))
     rng = random.Random(seed)
     password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")  # once, for everyone
     city_rows = _cities(cities)
@@ -142,6 +144,7 @@ def load_demo(seed: int = 2020, cities: int = len(CAPITALS), respondents: int | 
     db.session.flush()
     _answer_rounds(questionnaire, baseline, follow_up, teams, rng)
     _workshops(follow_up, rng)
+    load_indicator_demo((baseline, follow_up), seed)
     return demo_logins()
 
 

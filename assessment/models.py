@@ -27,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .columns import UTCDateTime, str_enum, utcnow
@@ -515,3 +515,81 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
         CheckConstraint("length(name) > 0", name="name_not_empty"),
         CheckConstraint("length(token_hash) = 64", name="hash_length"),
     )
+
+
+# -- success indicators (rule 11) -------------------------------------------------------------
+
+
+class Indicator(db.Model):  # type: ignore[name-defined]
+    """A success indicator of a questionnaire version: a measurable result, with its unit and
+    the direction that is better."""
+
+    __tablename__ = "indicator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
+    area_key: Mapped[str | None] = mapped_column(String(80))
+    unit: Mapped[str] = mapped_column(String(10))
+    direction: Mapped[str] = mapped_column(String(10))
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    help: Mapped[dict[str, str] | None] = mapped_column(JSON)
+
+    questionnaire: Mapped[Questionnaire] = relationship(
+        backref=backref("indicators", order_by="Indicator.position", cascade="all, delete-orphan")
+    )
+
+    __table_args__ = (
+        UniqueConstraint("questionnaire_id", "key"),
+        UniqueConstraint("questionnaire_id", "position"),
+        CheckConstraint(
+            "unit IN ('percent', 'count', 'number', 'eur', 'days', 'rating')", name="unit_known"
+        ),
+        CheckConstraint("direction IN ('higher', 'lower')", name="direction_known"),
+    )
+
+
+class IndicatorValue(db.Model):  # type: ignore[name-defined]
+    """A city's value of one indicator in one round (its assessment), with where it comes from
+    and the date it describes."""
+
+    __tablename__ = "indicator_value"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="RESTRICT"))
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(String(500))
+    as_of: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # None for the command line, which has no login, or once the account is gone
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    assessment: Mapped[Assessment] = relationship()
+    indicator: Mapped[Indicator] = relationship()
+    updated_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "indicator_id"),
+        CheckConstraint("source IS NULL OR length(source) <= 500", name="source_length"),
+    )
+
+
+class IndicatorEditor(db.Model):  # type: ignore[name-defined]
+    """The team member a leader has named to enter the city's indicator values in a round
+    (besides the leader); at most one per assessment."""
+
+    __tablename__ = "indicator_editor"
+
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    named_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -6,9 +6,10 @@ Registered as Jinja filters, used by the pages and the PDF reports alike.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Flask
-from flask_babel import format_date, format_decimal, format_time
+from flask_babel import format_date, format_decimal, format_time, ngettext
 from flask_babel import lazy_gettext as _l
 
 from questionnaires import localized
@@ -42,7 +43,7 @@ def change_text(change: float | None) -> str:
 
 
 def change_direction(change: float | None) -> str:
-    """"up", "down" or "" for a change as ``change_text`` shows it (what rounds to 0 is level)."""
+    """ "up", "down" or "" for a change as ``change_text`` shows it (what rounds to 0 is level)."""
     if change is None or round(change, 1) == 0:
         return ""
     return "up" if change > 0 else "down"
@@ -68,6 +69,32 @@ def datetime_text(value: datetime | None) -> str:
     return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
 
 
+def indicator_value_text(value: float | None, unit: str) -> str:
+    """An indicator value with one decimal at most (whole for counts) and its unit: "45.5 %",
+    "37", "4.2 / 5", "60 days", "1,250,000 EUR"; "–" for none."""
+    if value is None:
+        return "–"
+    shown = format_decimal(round(value, 0 if unit == "count" else 1) + 0.0, format="#,##0.#")
+    if unit == "percent":
+        return f"{shown} %"
+    if unit == "eur":
+        return f"{shown} EUR"
+    if unit == "rating":
+        return f"{shown} / 5"
+    if unit == "days":
+        # a day count with decimals ("1.5 days") takes the plural in English and Bulgarian
+        return ngettext("%(days)s day", "%(days)s days", 1 if shown == "1" else 2, days=shown)
+    return shown
+
+
+def indicator_input(value: float | None) -> str:
+    """A stored value as it goes back into a form field: every digit, never an exponent."""
+    if value is None:
+        return ""
+    text = format(Decimal(repr(value)), "f")
+    return text[:-2] if text.endswith(".0") else text
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(date_text, "date")
     app.add_template_filter(datetime_text, "datetime")
@@ -77,3 +104,5 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(stage_text, "stage")
     app.add_template_filter(localized, "localized")
+    app.add_template_filter(indicator_value_text, "indicator_value")
+    app.add_template_filter(indicator_input, "indicator_input")

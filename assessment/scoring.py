@@ -30,6 +30,10 @@ Rule 9  Agreed answers: for a question with an agreed answer (a level, ``dont_kn
         score, unscored but applicable, or not applicable. Agreement (rule 6) still comes from
         the respondents' own answers. A question diverges when at least two respondents gave a
         level and their highest and lowest level indices differ by at least ``(n - 1) / 2``.
+Rule 11 Indicators: one value per city and round. Progress between two rounds is B - A where
+        both exist: ``improved`` when it goes the indicator's direction, ``worsened`` the other
+        way, ``unchanged`` at 0. Cohort statistics (rule 7) over the cities with a value, shown
+        to cities only when at least 3 cities have one.
 
 Level sums are kept as integers, so a city's figures do not depend on the order of respondents.
 A question with values sums its answers' values instead (``QuestionTally.level_sum``); values
@@ -421,3 +425,67 @@ def progress(before: CityResult, after: CityResult) -> dict:
             if key in before_questions
         },
     }
+
+
+# -- rule 11: success indicators --------------------------------------------------------------
+
+IMPROVED, WORSENED, UNCHANGED = "improved", "worsened", "unchanged"
+
+
+def indicator_trend(change: float | None, direction: str) -> str | None:
+    """Rule 11: ``improved`` when the change goes the indicator's direction (``higher`` or
+    ``lower``), ``worsened`` the other way, ``unchanged`` at 0; None without a change."""
+    if change is None:
+        return None
+    if change == 0:
+        return UNCHANGED
+    better = change > 0 if direction == "higher" else change < 0
+    return IMPROVED if better else WORSENED
+
+
+def indicator_progress(
+    before: float | None, after: float | None, direction: str
+) -> tuple[float | None, str | None]:
+    """Rule 11 between two rounds: the change (B - A, where both exist) and its trend."""
+    change = difference(before, after)
+    return change, indicator_trend(change, direction)
+
+
+class IndicatorPoint(NamedTuple):
+    """An indicator value of a city in one round (rounds in their order, oldest first)."""
+
+    round: str
+    value: float | None
+    source: str | None = None
+
+
+def indicator_summary(key: str, direction: str, history: Iterable[IndicatorPoint]) -> dict | None:
+    """The ``indicators`` entry of the plan JSON for one indicator of a city: the value of the
+    most recent round that has one, ``previous`` the most recent earlier round with a value
+    (None when none), ``change`` and ``trend`` by rule 11; None when no round has a value."""
+    points = [point for point in history if point.value is not None]
+    if not points:
+        return None
+    latest = points[-1]
+    previous = points[-2] if len(points) > 1 else None
+    change, trend = indicator_progress(
+        previous.value if previous else None, latest.value, direction
+    )
+    return {
+        "key": key,
+        "round": latest.round,
+        "value": latest.value,
+        "previous": {"round": previous.round, "value": previous.value} if previous else None,
+        "change": change,
+        "trend": trend,
+        "source": latest.source,
+    }
+
+
+def indicator_cohort(values: Iterable[float | None], minimum: int) -> dict[str, float | int | None]:
+    """Rule 11's cohort statistics over the cities with a value; below ``minimum`` cities (3
+    where cities see it) only ``n`` is given, every statistic None."""
+    statistics_ = cohort_statistics(values)
+    if statistics_["n"] < minimum:
+        return dict.fromkeys(statistics_, None) | {"n": statistics_["n"]}
+    return statistics_

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .definitions import (
     AreaDefinition,
+    IndicatorDefinition,
     QuestionDefinition,
     QuestionnaireDefinition,
     QuestionnaireError,
@@ -18,6 +19,9 @@ from .loader import (
 
 BUNDLED_DIR = Path(__file__).resolve().parent
 BUNDLED_QUESTIONNAIRE = BUNDLED_DIR / "city-digital-maturity-1.yaml"
+# version 2: the questions of version 1 and the success indicators
+BUNDLED_WITH_INDICATORS = BUNDLED_DIR / "city-digital-maturity-2.yaml"
+BUNDLED_QUESTIONNAIRES = (BUNDLED_QUESTIONNAIRE, BUNDLED_WITH_INDICATORS)
 
 
 def localized(text: dict[str, str] | None, language: str, fallback: str = "en") -> str:
@@ -29,7 +33,10 @@ def localized(text: dict[str, str] | None, language: str, fallback: str = "en") 
 
 __all__ = [
     "BUNDLED_QUESTIONNAIRE",
+    "BUNDLED_QUESTIONNAIRES",
+    "BUNDLED_WITH_INDICATORS",
     "AreaDefinition",
+    "IndicatorDefinition",
     "QuestionDefinition",
     "QuestionnaireDefinition",
     "QuestionnaireError",

@@ -28,6 +28,22 @@ class AreaDefinition:
     questions: tuple[QuestionDefinition, ...]
 
 
+INDICATOR_UNITS = ("percent", "count", "number", "eur", "days", "rating")
+INDICATOR_DIRECTIONS = ("higher", "lower")
+
+
+@dataclass(frozen=True)
+class IndicatorDefinition:
+    """A success indicator: a measurable result a city reports beside its answers."""
+
+    key: str
+    area: str | None
+    title: Text
+    help: Text | None
+    unit: str  # one of INDICATOR_UNITS
+    direction: str  # one of INDICATOR_DIRECTIONS: which way is better
+
+
 @dataclass(frozen=True)
 class QuestionnaireDefinition:
     key: str
@@ -37,6 +53,7 @@ class QuestionnaireDefinition:
     description: Text | None
     areas: tuple[AreaDefinition, ...]
     source: str
+    indicators: tuple[IndicatorDefinition, ...] = ()
 
     @property
     def label(self) -> str:

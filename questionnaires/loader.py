@@ -24,6 +24,7 @@ from .definitions import (
     QuestionnaireError,
     Text,
 )
+from .indicators import validate_indicators
 
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT_CHARS = 4_000
@@ -36,7 +37,9 @@ QUESTIONNAIRE_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ITEM_KEY = re.compile(r"^[a-z0-9_]+$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
-TOP_KEYS = {"key", "version", "languages", "title", "description", "areas", "answer_sets"}
+TOP_KEYS = {
+    "key", "version", "languages", "title", "description", "areas", "answer_sets", "indicators"
+}
 AREA_KEYS = {"key", "title", "description", "weight", "questions"}
 QUESTION_KEYS = {"key", "text", "help", "weight", "allow_na", "levels", "values", "answers"}
 
@@ -277,11 +280,16 @@ class _Validator:
         areas = self.areas(entries["areas"][1]) if "areas" in entries else ()
         if "answer_sets" in entries and "areas" in entries:
             self.answer_sets.check_used()
+        indicators = (
+            validate_indicators(self, entries["indicators"][1], entries.get("areas", (None,))[-1])
+            if "indicators" in entries
+            else ()
+        )
         if self.problems:
             raise QuestionnaireError(self.problems)
         assert key is not None and version is not None and title is not None
         return QuestionnaireDefinition(
-            key, version, self.languages, title, description, areas, self.source
+            key, version, self.languages, title, description, areas, self.source, indicators
         )
 
     def refuse_tags(self, node: Node) -> None:

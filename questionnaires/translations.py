@@ -3,7 +3,7 @@
 ``texts`` is the one place that enumerates the texts of a questionnaire (a loaded definition or
 a stored one: both have the same attributes), each under a stable key such as
 ``question.vision_strategy.level.3``. Exporting a translation sheet, checking a filled-in one
-and storing it all walk this list, so a new kind of text (indicators, say) is added here once.
+and storing it all walk this list, so a new kind of text is added here once (indicators were).
 """
 
 from __future__ import annotations
@@ -62,6 +62,10 @@ def texts(questionnaire) -> Iterator[TextSlot]:
                 yield TextSlot(
                     f"question.{question.key}.level.{index + 1}", question, "levels", index
                 )
+    for indicator in getattr(questionnaire, "indicators", ()):
+        yield TextSlot(f"indicator.{indicator.key}.title", indicator, "title")
+        if indicator.help:
+            yield TextSlot(f"indicator.{indicator.key}.help", indicator, "help")
 
 
 def source_language(languages) -> str:

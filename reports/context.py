@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from assessment.charts import RadarChart, radar_chart
 from assessment.extensions import db
+from assessment.indicators.queries import indicator_table
 from assessment.insights import (
     QuestionFinding,
     areas_by_score,
@@ -258,4 +259,5 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
         "weakest": weakest_questions(questionnaire, result, count=3),
         "data_as_of": own.assessment.submitted_at or state.latest or round_.created_at,
         "data_state": state,
+        "indicators": indicator_table(round_, city.id),
     }

@@ -29,6 +29,8 @@ from assessment.models import (
     Assessment,
     AuditEvent,
     City,
+    IndicatorEditor,
+    IndicatorValue,
     Round,
     TokenPurpose,
     User,
@@ -208,6 +210,33 @@ POLICY = {
             {**LEADER_ONLY, "leader": 404},
         ),
     ],
+    "survey.indicators_page": [
+        ("GET", lambda w: f"/results/{w.open_round}/{w.city_a}/indicators", OWN_CITY),
+        ("GET", lambda w: f"/results/{w.closed_round}/{w.city_b}/indicators", OTHER_CITY),
+        # saving: the leader, or the member the leader names (nobody here)
+        (
+            "POST",
+            lambda w: f"/results/{w.open_round}/{w.city_a}/indicators",
+            {**LEADER_ONLY, "leader": OK},
+        ),
+        (
+            "POST",
+            lambda w: f"/results/{w.open_round}/{w.city_b}/indicators",
+            {**LEADER_ONLY, "respondent": 404, "leader": 404},
+        ),
+    ],
+    "survey.name_indicator_editor": [
+        (
+            "POST",
+            lambda w: f"/results/{w.open_round}/{w.city_a}/indicators/editor",
+            {**LEADER_ONLY, "leader": OK},
+        ),
+        (
+            "POST",
+            lambda w: f"/results/{w.open_round}/{w.city_b}/indicators/editor",
+            {**LEADER_ONLY, "leader": 404},
+        ),
+    ],
     "audit.events": [("GET", lambda w: "/audit", PROGRAMME)],
     "compare.index": [("GET", lambda w: "/compare/", PROGRAMME)],
     "compare.dashboard": [("GET", lambda w: f"/compare/rounds/{w.open_round}", PROGRAMME)],
@@ -222,6 +251,9 @@ POLICY = {
         # opens on the world's two rounds
         ("GET", lambda w: "/compare/progress", {**PROGRAMME, "coordinator": 302, "admin": 302}),
         ("GET", lambda w: f"/compare/progress?before={w.open_round}", PROGRAMME),
+    ],
+    "compare.indicators": [
+        ("GET", lambda w: f"/compare/rounds/{w.open_round}/indicators", PROGRAMME)
     ],
     "compare.export": [("GET", lambda w: f"/compare/rounds/{w.open_round}/export.json", PROGRAMME)],
     "admin.index": [("GET", lambda w: "/admin/", PROGRAMME)],
@@ -252,6 +284,13 @@ POLICY = {
     ],
     "admin.import_responses": [
         ("GET", lambda w: f"/admin/rounds/{w.open_round}/import", PROGRAMME)
+    ],
+    "admin.import_indicators": [
+        (
+            "POST",
+            lambda w: f"/admin/rounds/{w.open_round}/import/indicators",
+            {**PROGRAMME, "coordinator": OK, "admin": OK},
+        )
     ],
     "admin.import_template": [
         ("GET", lambda w: f"/admin/rounds/{w.open_round}/import/template.csv", PROGRAMME)
@@ -296,6 +335,8 @@ POLICY = {
         ("GET", lambda w: f"/api/v1/progress?from={w.closed_round}&to={w.open_round}", API)
     ],
     "api.cities": [("GET", lambda w: "/api/v1/cities", API)],
+    "api.round_indicators": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/indicators", API)],
+    "api.city_indicators": [("GET", lambda w: f"/api/v1/cities/{w.city_a}/indicators", API)],
     "api.city_detail": [("GET", lambda w: f"/api/v1/cities/{w.city_b}", API)],
 }
 
@@ -307,13 +348,13 @@ def test_every_route_has_a_policy(app):
     assert not POLICY.keys() - endpoints, "policies for routes that no longer exist"
 
 
+COUNTED = (Answer, AgreedAnswer, User, City, Round, AuditEvent, IndicatorValue, IndicatorEditor)
+
+
 def state() -> tuple:
     """What a refused request must not change."""
     return (
-        tuple(
-            db.session.scalar(select(func.count()).select_from(m))
-            for m in (Answer, AgreedAnswer, User, City, Round, AuditEvent)
-        ),
+        tuple(db.session.scalar(select(func.count()).select_from(m)) for m in COUNTED),
         tuple(db.session.scalars(select(Assessment.status).order_by(Assessment.id))),
         tuple(db.session.scalars(select(User.active).order_by(User.id))),
         tuple(db.session.scalars(select(City.active).order_by(City.id))),

@@ -47,7 +47,7 @@ def test_new_coordinator_walkthrough(app, demo, coordinator, dmat):
         "/admin/rounds",
         data={
             "name": "2024 pilot",
-            "questionnaire": "city-digital-maturity:1",
+            "questionnaire": "city-digital-maturity:2",
             "csrf_token": token,
         },
         follow_redirects=True,

@@ -61,6 +61,7 @@ COMMANDS = {
     "city add",
     "demo",
     "export",
+    "indicators import",
     "init",
     "questionnaire from-samm",
     "questionnaire import",
@@ -159,7 +160,8 @@ def console(database, tmp_path_factory) -> Console:
     """The programme the commands below work on, built with the commands themselves."""
     console = Console(database, tmp_path_factory.mktemp("console"))
     assert console.ok("init") == (
-        "Database ready; questionnaire city-digital-maturity:1 imported.\n"
+        "Database ready; questionnaires city-digital-maturity:1 imported,"
+        " city-digital-maturity:2 imported.\n"
     )
     demo = console.ok("demo", "--cities", "3", "--respondents", "2")
     assert demo.startswith("Demo data ready.\nLog in with any of these")
@@ -255,7 +257,8 @@ def test_questionnaire_translations_export_and_import(console):
 
 def test_init_and_demo_again_change_nothing(console):
     assert console.ok("init") == (
-        "Database ready; questionnaire city-digital-maturity:1 already present.\n"
+        "Database ready; questionnaires city-digital-maturity:1 already present,"
+        " city-digital-maturity:2 already present.\n"
     )
     again = console.ok("demo", "--cities", "3", "--respondents", "2")
     assert again.startswith("The demo data is already loaded; nothing was changed.")
@@ -532,6 +535,38 @@ def test_agreed_import_names_cities_in_any_case(console):
     (after,) = scores_of(console, "--city", "ΘΕΣΣΑΛΟΝΊΚΗ")
     agreed = {key: area["agreed"] for key, area in after["areas"].items()}
     assert sum(agreed.values()) == 1 and agreed[area.key] == 1
+
+
+def test_indicators_import_checks_every_line_first(console):
+    follow = "Кръг 2027"
+    assert (
+        console.ok(
+            "round", "create", "--name", follow, "--questionnaire", "city-digital-maturity:2"
+        )
+        == f"Round '{follow}' created with city-digital-maturity:2; it is open.\n"
+    )
+    answers = console.file("answers-2027.csv", answers_csv())
+    console.ok("responses", "import", "--round", follow, answers)
+    bad = console.file(
+        "indicators-bad.csv",
+        "city,indicator,value,source,as_of\n"
+        "софия,services_online,45,Каталог,2026-06-30\n"
+        "софия,services_online_x,45,,\n"
+        "θεσσαλονίκη,open_datasets,3.5,,\n"
+        "θεσσαλονίκη,building_permit_days,40,,2026-02-31\n",
+    )
+    done = console.run("indicators", "import", "--round", follow, bad)
+    assert done.returncode == 1 and done.stdout == "" and "Traceback" not in done.stderr
+    problems = done.stderr.splitlines()
+    assert [line.split(": ")[0] for line in problems[:-1]] == [f"{bad}:3", f"{bad}:4", f"{bad}:5"]
+    assert problems[-1] == f"Error: {bad}: 3 problems; nothing was imported"
+    good = console.file(
+        "indicators.csv",
+        "city,indicator,value,source\nсофия,services_online,45,=1+1\nθεσσαλονίκη,open_datasets,12,\n",
+    )
+    assert console.ok("indicators", "import", "--round", follow, good) == (
+        f"Imported 2 indicator values for 2 cities into '{follow}': 2 new, 0 replaced.\n"
+    )
 
 
 def test_round_create_with_dates_and_cities(console):

@@ -66,7 +66,8 @@ def test_csv_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
     result = dmat("export", "--round", ROUND, "--format", "csv", "-o", str(target))
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(target) as archive:
-        assert sorted(archive.namelist()) == ["agreed.csv", "answers.csv", "scores.csv"]
+        names = ["agreed.csv", "answers.csv", "indicators.csv", "scores.csv"]
+        assert sorted(archive.namelist()) == names
         score_lines = list(csv.DictReader(io.StringIO(archive.read("scores.csv").decode())))
         answers = list(csv.reader(io.StringIO(archive.read("answers.csv").decode())))
     actual = [
@@ -98,7 +99,7 @@ def test_xlsx_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
     target = tmp_path / "export.xlsx"
     assert dmat("export", "--round", ROUND, "--format", "xlsx", "-o", str(target)).exit_code == 0
     workbook = load_workbook(target, read_only=True)
-    assert workbook.sheetnames == ["answers", "scores", "agreed", "questions"]
+    assert workbook.sheetnames == ["answers", "scores", "agreed", "questions", "indicators"]
     rows = list(workbook["scores"].iter_rows(values_only=True))
     header = list(rows[0])
     index = {name: header.index(name) for name in header}
@@ -124,7 +125,7 @@ def test_json_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
     assert dmat("export", "--round", ROUND, "--format", "json", "-o", str(target)).exit_code == 0
     document = json.loads(target.read_text())
     assert document["round"] == ROUND
-    assert document["questionnaire"] == "city-digital-maturity:1"
+    assert document["questionnaire"] == "city-digital-maturity:2"
     assert document["scores"] == scores(dmat)
     assert set(document["cohort"]) == {
         "vision",
@@ -168,7 +169,7 @@ def test_exported_answers_reimport_to_the_same_scores(app, demo, dmat, tmp_path,
             answers.write_bytes(archive.read("answers.csv"))
     else:
         answers = target
-    result = dmat("round", "create", "--name", "copy", "--questionnaire", "city-digital-maturity:1")
+    result = dmat("round", "create", "--name", "copy", "--questionnaire", "city-digital-maturity:2")
     assert result.exit_code == 0, result.output
     result = dmat("responses", "import", "--round", "copy", str(answers))
     assert result.exit_code == 0, result.output

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from assessment.extensions import db
-from assessment.models import Question, Questionnaire
+from assessment.models import Indicator, Question, Questionnaire
 
 
 def test_upgrade_to_head_matches_models_and_init_is_idempotent(empty_database_url, other_app):
@@ -26,6 +26,8 @@ def test_upgrade_to_head_matches_models_and_init_is_idempotent(empty_database_ur
     assert second.exit_code == 0, second.output
     assert "already present" in second.output
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 1
-        assert db.session.scalar(select(func.count()).select_from(Question)) == questions == 30
+        # both bundled versions: the questions of version 1 twice, the indicators of version 2
+        assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 2
+        assert db.session.scalar(select(func.count()).select_from(Question)) == questions == 60
+        assert db.session.scalar(select(func.count()).select_from(Indicator)) == 11
         db.session.remove()

@@ -113,6 +113,34 @@ def test_greek_translation_exported_filled_in_and_imported(sofia, tmp_path):
     assert event is not None and "language el added" in event.summary
 
 
+def test_indicator_texts_are_translated_too(app, tmp_path):
+    """Version 2's success indicators are texts of the questionnaire like its questions."""
+    from pathlib import Path
+
+    bundled = Path(__file__).resolve().parent.parent / "questionnaires"
+    done = installed_dmat("questionnaire", "import", str(bundled / "city-digital-maturity-2.yaml"))
+    assert done.returncode == 0, done.stderr
+    path, done = export(tmp_path, "city-digital-maturity:2")
+    assert done.returncode == 0, done.stderr
+    keys = [row[0] for row in load_workbook(path)["texts"].iter_rows(min_row=2, values_only=True)]
+    indicators = [key for key in keys if key.startswith("indicator.")]
+    assert "indicator.services_online.title" in indicators
+    assert "indicator.services_online.help" in indicators
+    fill_in(path, {**GREEK, "indicator.services_online.title": "Υπηρεσίες πλήρως online"})
+    done = installed_dmat("questionnaire", "translations", "import", str(path))
+    assert done.returncode == 0, done.stderr
+    db.session.expire_all()
+    questionnaire = db.session.scalar(
+        select(Questionnaire).where(
+            Questionnaire.key == "city-digital-maturity", Questionnaire.version == 2
+        )
+    )
+    titles = {indicator.key: indicator.title for indicator in questionnaire.indicators}
+    assert titles["services_online"]["el"] == "Υπηρεσίες πλήρως online"
+    assert titles["services_online"]["bg"] and titles["services_online"]["en"]
+    assert all(re.search("[α-ωΑ-Ω]", title["el"]) for title in titles.values())
+
+
 def test_a_member_answers_in_greek(sofia, client, tmp_path):
     round_ = sofia["round"]
     login(client, "μέλος@sofia.example")

@@ -161,3 +161,16 @@ class TokenForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Create token"))
+
+
+class IndicatorImportForm(FlaskForm):
+    """The indicator values upload of the round's import page (``admin/indicator_views.py``);
+    its fields are prefixed so that it sits beside the responses form."""
+
+    file = FileField(
+        _l("Indicator values file (CSV or XLSX)"),
+        validators=[
+            FileRequired(_l("Choose a CSV or XLSX file.")),
+            FileAllowed(["csv", "xlsx"], _l("The file must end in .csv or .xlsx.")),
+        ],
+    )

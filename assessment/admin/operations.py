@@ -19,6 +19,7 @@ from questionnaires.loader import MAX_VERSION
 from ..audit.operations import record
 from ..errors import DmatError, FileRefused
 from ..extensions import db
+from ..indicators.operations import store_indicators
 from ..lookups import city_with_name, normalize_email, user_with_email
 from ..models import (
     Answer,
@@ -97,6 +98,7 @@ def import_questionnaire(definition: QuestionnaireDefinition) -> tuple[Questionn
                     level_values=list(q.values) if q.values is not None else None,
                 )
             )
+    store_indicators(questionnaire, definition)
     db.session.add(questionnaire)
     db.session.flush()
     record("questionnaire_imported", f"Questionnaire {definition.label} imported")

@@ -194,6 +194,55 @@ SCHEMAS = {
             "questions": {"type": "object", "additionalProperties": NUMBER_OR_NULL},
         },
     },
+    "IndicatorValue": {
+        "type": "object",
+        "required": ["city", "indicator", "value", "source", "as_of"],
+        "additionalProperties": False,
+        "properties": {
+            "city": {"type": "string"},
+            "indicator": {"type": "string"},
+            "value": {"type": "number"},
+            "source": {"type": "string", "nullable": True},
+            "as_of": {"type": "string", "format": "date", "nullable": True},
+        },
+    },
+    "RoundIndicators": {
+        "type": "object",
+        "description": "Every stored indicator value of the round, and per indicator key rule "
+        "11's cohort statistics over the submitted cities with a value.",
+        "required": ["round", "values", "cohort"],
+        "additionalProperties": False,
+        "properties": {
+            "round": {"type": "string"},
+            "values": {"type": "array", "items": _ref("IndicatorValue")},
+            "cohort": {"type": "object", "additionalProperties": _ref("CohortStatistics")},
+        },
+    },
+    "CityIndicator": {
+        "type": "object",
+        "description": "Rule 11: the most recent round's value, the one before it, the change.",
+        "required": ["key", "round", "value", "previous", "change", "trend", "source"],
+        "additionalProperties": False,
+        "properties": {
+            "key": {"type": "string"},
+            "round": {"type": "string"},
+            "value": {"type": "number"},
+            "previous": {
+                "type": "object",
+                "nullable": True,
+                "required": ["round", "value"],
+                "additionalProperties": False,
+                "properties": {"round": {"type": "string"}, "value": {"type": "number"}},
+            },
+            "change": NUMBER_OR_NULL,
+            "trend": {
+                "type": "string",
+                "nullable": True,
+                "enum": ["improved", "worsened", "unchanged", None],
+            },
+            "source": {"type": "string", "nullable": True},
+        },
+    },
 }
 
 
@@ -249,7 +298,19 @@ def openapi_document() -> dict:
                 ],
                 (400, 401, 403, 404),
             ),
+            "/rounds/{round_id}/indicators": _get(
+                "Every success indicator value of the round, with cohort statistics (rule 11)",
+                _ref("RoundIndicators"),
+                [round_id],
+                with_round,
+            ),
             "/cities": _get("Every city of the programme", _list("City")),
+            "/cities/{city_id}/indicators": _get(
+                "The city's success indicators: latest value, previous, change (rule 11)",
+                _list("CityIndicator"),
+                [_path_id("city_id")],
+                (401, 403, 404),
+            ),
             "/cities/{city_id}": _get(
                 "One city", _ref("City"), [_path_id("city_id")], (401, 403, 404)
             ),

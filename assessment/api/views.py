@@ -16,6 +16,8 @@ from ..access import PROGRAMME_ROLES
 from ..columns import parse_id
 from ..compare.queries import STATUS_FILTERS, cohort_of, round_scores, status_matches
 from ..extensions import csrf, db
+from ..indicators.exports import indicators_json
+from ..indicators.queries import plan_indicators
 from ..models import Assessment, AssessmentStatus, City, Round
 from ..results import city_scores_json, progress_json, question_cohort, questionnaire_spec
 from ..rounds import rounds_in_order
@@ -211,3 +213,15 @@ def city_detail(city_id: int):
     return jsonify(
         city_json(db.get_or_404(City, city_id, description=f"no city with id {city_id}"))
     )
+
+
+@bp.get(f"/rounds/<{ID}:round_id>/indicators")
+def round_indicators(round_id: int):
+    round_ = db.get_or_404(Round, round_id, description=f"no round with id {round_id}")
+    return jsonify({"round": round_.name, **indicators_json(round_)})
+
+
+@bp.get(f"/cities/<{ID}:city_id>/indicators")
+def city_indicators(city_id: int):
+    city = db.get_or_404(City, city_id, description=f"no city with id {city_id}")
+    return jsonify(plan_indicators(city))

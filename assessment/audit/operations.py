@@ -29,6 +29,7 @@ ACTIONS = (
     "agreed_answer_removed",
     "agreed_answers_imported",
     "questionnaire_translated",
+    "indicators_imported",
 )
 
 

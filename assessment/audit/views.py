@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "agreed_answer_removed": _l("agreed answer removed"),
     "agreed_answers_imported": _l("agreed answers imported"),
     "questionnaire_translated": _l("questionnaire translated"),
+    "indicators_imported": _l("indicator values imported"),
 }
 
 

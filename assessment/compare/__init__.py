@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
 
-from . import views  # noqa: E402, F401  (the routes register on bp)
+from . import indicators_views, views  # noqa: E402, F401  (the routes register on bp)

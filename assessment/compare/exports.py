@@ -25,6 +25,7 @@ from questionnaires import localized
 
 from ..extensions import db
 from ..files import spreadsheet_cell
+from ..indicators.exports import EXPORT_COLUMNS, has_indicators, indicator_rows, indicators_json
 from ..models import (
     AgreedAnswer,
     Answer,
@@ -183,6 +184,8 @@ def export_bytes(round_: Round, fmt: str, language: str | None = None) -> bytes:
             archive.writestr("answers.csv", csv_text(ANSWER_COLUMNS, answer_rows(round_)))
             archive.writestr("scores.csv", csv_text(SCORE_COLUMNS, score_rows(scores)))
             archive.writestr("agreed.csv", csv_text(AGREED_COLUMNS, agreed_rows(round_)))
+            if has_indicators(round_):
+                archive.writestr("indicators.csv", csv_text(EXPORT_COLUMNS, indicator_rows(round_)))
         return out.getvalue()
     if fmt == "json":
         return _json(round_, scores, cohort).encode()
@@ -229,6 +232,10 @@ WIDTHS = {  # characters, per column name
     "question_title": 60,
     "levels": 8,
     "allow_na": 9,
+    "indicator": 26,
+    "value": 12,
+    "source": 40,
+    "as_of": 11,
 }
 FORMATS_BY_COLUMN = {"score": ONE_DECIMAL, "agreement": ONE_DECIMAL, "completeness": PERCENT}
 
@@ -307,6 +314,10 @@ def _xlsx(round_: Round, language: str) -> bytes:
     questions = sheet_of("questions", XLSX_QUESTION_COLUMNS)
     for row in xlsx_question_rows(round_, language):
         questions.append(cells(questions, XLSX_QUESTION_COLUMNS, row))
+    if has_indicators(round_):
+        indicators = sheet_of("indicators", EXPORT_COLUMNS)
+        for row in indicator_rows(round_):
+            indicators.append(cells(indicators, EXPORT_COLUMNS, row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -321,6 +332,8 @@ def _json(round_: Round, scores: list[dict], cohort: dict) -> str:
         "answers": [_json_row(ANSWER_COLUMNS, row) for row in answer_rows(round_)],
         "agreed": [_json_row(AGREED_COLUMNS, row) for row in agreed_rows(round_)],
     }
+    if has_indicators(round_):
+        document["indicators"] = indicators_json(round_)
     return json.dumps(document, ensure_ascii=False, indent=1)
 
 

@@ -10,6 +10,7 @@ from ..access import PROGRAMME_ROLES, roles_required
 from ..admin.forms import select_choices
 from ..audit.operations import record
 from ..extensions import db
+from ..indicators.cohort import indicator_round_progress
 from ..models import Round
 from ..participation import not_started
 from ..rounds import rounds_in_order
@@ -142,6 +143,7 @@ def progress():
         before=before,
         after=after,
         rounds=rounds,
+        indicator_progress=indicator_round_progress(before, after) if result else [],
     )
 
 

@@ -17,6 +17,7 @@ from reports.context import city_radar_chart, previous_result
 from ..access import PROGRAMME_ROLES, require_city, roles_required
 from ..errors import DmatError
 from ..extensions import db
+from ..indicators.queries import indicator_table
 from ..insights import next_steps, weakest_questions
 from ..models import City
 from ..presentation import stage_text
@@ -71,6 +72,7 @@ def results(round_id: int, city_id: int):
         counts=answer_counts(scores.assessment),
         fallback=fallback,
         programme=programme,
+        indicators=indicator_table(round_, city.id),
     )
 
 

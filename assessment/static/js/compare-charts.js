@@ -149,7 +149,29 @@
     }, CONFIG);
   }
 
-  var DRAW = { radar: radar, heatmap: heatmap, distribution: distribution, progress: progress };
+  function indicators(element, data) {
+    /* one indicator at a time, chosen from a menu (their units differ): a box of the cohort's
+       quartiles and one dot per city with a value */
+    var traces = data.indicators.map(function (d, index) {
+      return { type: "box", name: d.label, y: d.values, text: d.names, visible: index === 0,
+        boxpoints: "all", jitter: 0.5, pointpos: 0, fillcolor: "rgba(0,0,0,0)",
+        line: { color: data.colour }, marker: { size: 7, color: data.colour },
+        hovertemplate: "%{text}: %{y}<extra>" + d.label + "</extra>" };
+    });
+    var buttons = data.indicators.map(function (d, index) {
+      return { label: d.label, method: "restyle",
+        args: ["visible", data.indicators.map(function (_, other) { return other === index; })] };
+    });
+    Plotly.newPlot(element, traces, {
+      font: FONT, margin: { t: 50, l: 60, r: 20, b: 40 }, height: 440, showlegend: false,
+      updatemenus: [{ buttons: buttons, direction: "down", x: 0, xanchor: "left", y: 1.12,
+        yanchor: "top", bgcolor: "#ffffff", bordercolor: "#52606d", font: { color: "#1f2933" } }],
+      xaxis: { showticklabels: false }, yaxis: { zeroline: false, rangemode: "tozero" }
+    }, CONFIG);
+  }
+
+  var DRAW = { radar: radar, heatmap: heatmap, distribution: distribution, progress: progress,
+    indicators: indicators };
 
   document.addEventListener("DOMContentLoaded", function () {
     if (typeof Plotly === "undefined") { return; }

@@ -1,0 +1,192 @@
+"""Reading indicator values across rounds (rule 11), for the plan, targets, pages and exports.
+
+Rounds are put in order by ``round_order`` alone: when rounds get opening dates, that function
+changes and every reader here follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from .. import scoring
+from ..extensions import db
+from ..models import Assessment, City, Indicator, IndicatorValue, Questionnaire, Round
+
+
+def round_indicators(round_: Round) -> list[Indicator]:
+    """The indicators of the round's questionnaire, in their order."""
+    return list(
+        db.session.scalars(
+            select(Indicator)
+            .where(Indicator.questionnaire_id == round_.questionnaire_id)
+            .order_by(Indicator.position)
+        )
+    )
+
+
+def round_order() -> tuple:
+    """The order of rounds, oldest first (rule 10: by opening date; today creation time)."""
+    return (Round.created_at, Round.id)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    questionnaire_key: str
+    indicator_key: str
+    direction: str
+    unit: str
+    position: int
+    round_id: int
+    round_name: str
+    value: float
+    source: str | None
+    as_of: date | None
+
+
+def city_history(city_id: int) -> list[HistoryRow]:
+    """Every indicator value of a city, rounds oldest first (one query)."""
+    rows = db.session.execute(
+        select(
+            Questionnaire.key,
+            Indicator.key,
+            Indicator.direction,
+            Indicator.unit,
+            Indicator.position,
+            Round.id,
+            Round.name,
+            IndicatorValue.value,
+            IndicatorValue.source,
+            IndicatorValue.as_of,
+        )
+        .join(Indicator, IndicatorValue.indicator_id == Indicator.id)
+        .join(Assessment, IndicatorValue.assessment_id == Assessment.id)
+        .join(Round, Assessment.round_id == Round.id)
+        .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
+        .where(Assessment.city_id == city_id)
+        .order_by(*round_order(), Indicator.position)
+    )
+    return [HistoryRow(*row) for row in rows]
+
+
+def plan_indicators(city: City) -> list[dict]:
+    """The ``indicators`` list of the plan JSON for a city (DESIGN.md): for each indicator with
+    a value, the most recent round's value, ``previous``, ``change`` and ``trend`` (rule 11).
+
+    An indicator is the same across rounds when its questionnaire key and its own key are; its
+    direction is the one of the most recent round that has a value. Listed in the order of the
+    questionnaire's indicators.
+    """
+    history: dict[tuple[str, str], list[HistoryRow]] = {}
+    for row in city_history(city.id):
+        history.setdefault((row.questionnaire_key, row.indicator_key), []).append(row)
+    summaries = []
+    for (_questionnaire, key), rows in sorted(history.items(), key=lambda kv: kv[1][-1].position):
+        summary = scoring.indicator_summary(
+            key,
+            rows[-1].direction,
+            [scoring.IndicatorPoint(row.round_name, row.value, row.source) for row in rows],
+        )
+        if summary is not None:
+            summaries.append(summary)
+    return summaries
+
+
+@dataclass(frozen=True)
+class LatestValue:
+    round_id: int
+    round_name: str
+    value: float
+
+
+def latest_value_after(city: City, key: str, baseline: Round) -> LatestValue | None:
+    """The value of indicator ``key`` for ``city`` in the most recent round that opened after
+    ``baseline``, of a questionnaire with the same key, that has one (rule 10); None when none.
+    """
+    later = db.session.execute(
+        select(Round.id, Round.name, IndicatorValue.value)
+        .join(Assessment, IndicatorValue.assessment_id == Assessment.id)
+        .join(Round, Assessment.round_id == Round.id)
+        .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
+        .join(Indicator, IndicatorValue.indicator_id == Indicator.id)
+        .where(
+            Assessment.city_id == city.id,
+            Indicator.key == key,
+            Questionnaire.key == baseline.questionnaire.key,
+            _opened_after(baseline),
+        )
+        .order_by(*(column.desc() for column in round_order()))
+        .limit(1)
+    ).first()
+    return LatestValue(*later) if later is not None else None
+
+
+def _opened_after(baseline: Round):
+    created, identity = round_order()
+    return (created > baseline.created_at) | (
+        (created == baseline.created_at) & (identity > baseline.id)
+    )
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One line of a city's "Success indicators" table for a round (rule 11)."""
+
+    indicator: Indicator
+    value: float | None
+    source: str | None
+    as_of: date | None
+    previous_round: str | None  # the most recent earlier round with a value
+    previous: float | None
+    change: float | None
+    trend: str | None
+
+
+def indicator_table(round_: Round, city_id: int) -> list[TableRow]:
+    """The city's value of each indicator of the round, with the value of the most recent
+    earlier round (same questionnaire key) that has one, the change and its trend."""
+    indicators = round_indicators(round_)
+    if not indicators:
+        return []
+    earlier = {
+        round_id
+        for (round_id,) in db.session.execute(
+            select(Round.id)
+            .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
+            .where(Questionnaire.key == round_.questionnaire.key, _opened_before(round_))
+        )
+    }
+    own: dict[str, HistoryRow] = {}
+    before: dict[str, HistoryRow] = {}
+    for row in city_history(city_id):  # oldest first: the last one seen is the latest
+        if row.round_id == round_.id:
+            own[row.indicator_key] = row
+        elif row.round_id in earlier:
+            before[row.indicator_key] = row
+    rows = []
+    for indicator in indicators:
+        mine, previous = own.get(indicator.key), before.get(indicator.key)
+        value = mine.value if mine else None
+        change, trend = scoring.indicator_progress(
+            previous.value if previous else None, value, indicator.direction
+        )
+        rows.append(
+            TableRow(
+                indicator,
+                value,
+                mine.source if mine else None,
+                mine.as_of if mine else None,
+                previous.round_name if previous else None,
+                previous.value if previous else None,
+                change,
+                trend,
+            )
+        )
+    return rows
+
+
+def _opened_before(round_: Round):
+    created, identity = round_order()
+    return (created < round_.created_at) | ((created == round_.created_at) & (identity < round_.id))
