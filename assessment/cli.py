@@ -395,9 +395,12 @@ def restore_command(file: str, replace: bool) -> None:
 
 from .api.commands import token_group  # noqa: E402  (commands of the feature packages)
 from .compare.commands import export_command  # noqa: E402
+from .plan.commands import plan_command, targets_group  # noqa: E402
 
 cli.add_command(export_command)
 cli.add_command(token_group)
+cli.add_command(plan_command)
+cli.add_command(targets_group)
 
 
 from reports.commands import report_command, reports_command  # noqa: E402  (needs ``cli``'s imports)

@@ -61,6 +61,7 @@ COMMANDS = {
     "demo",
     "export",
     "init",
+    "plan",
     "questionnaire import",
     "questionnaire validate",
     "report",
@@ -69,6 +70,7 @@ COMMANDS = {
     "restore",
     "round create",
     "scores",
+    "targets import",
     "token create",
     "user create",
 }

@@ -23,6 +23,13 @@ ACTIONS = (
     "round_created",
     "round_status_changed",
     "backup_restored",
+    "targets_imported",
+    "target_set",
+    "target_removed",
+    "action_added",
+    "action_changed",
+    "action_updated",
+    "action_removed",
 )
 
 

@@ -27,6 +27,13 @@ ACTION_LABELS = {
     "round_created": _l("round created"),
     "round_status_changed": _l("round opened or closed"),
     "backup_restored": _l("backup restored"),
+    "targets_imported": _l("targets imported"),
+    "target_set": _l("target set"),
+    "target_removed": _l("target removed"),
+    "action_added": _l("plan action added"),
+    "action_changed": _l("plan action changed"),
+    "action_updated": _l("plan action progress updated"),
+    "action_removed": _l("plan action removed"),
 }
 
 
