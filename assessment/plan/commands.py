@@ -23,7 +23,7 @@ def targets_group() -> None:
 def targets_import(round_name: str, file: str) -> None:
     """Import FILE (CSV or XLSX: city,key,target,due); all rows checked first."""
     from ..cli import counted, read_input_file
-    from .operations import import_targets, read_targets_file
+    from .targets import import_targets, read_targets_file
 
     round_ = round_named(round_name)
     rows = read_targets_file(read_input_file(file), file)

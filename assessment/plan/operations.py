@@ -1,198 +1,202 @@
-"""Writing the city plan: targets (set on a page or imported) and actions with their history.
+"""Writing the actions of a city's plan, with their history.
 
-Every write checks everything first and raises DmatError before changing anything; it flushes,
-and the request (or the command) commits once. Every change is audited.
+Every write checks everything first and raises PlanRefused before changing anything; it
+flushes, and the request commits once. Every change is audited, and every change of status or
+progress note adds a line to the action's history.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
 from ..audit.operations import record
-from ..errors import DmatError, FileRefused
 from ..extensions import db
-from ..models import Assessment, City, Round, Target, TargetKind, User, utcnow
-from ..names import name_key
-from .queries import target_keys
+from ..models import Action, ActionStatus, ActionUpdate, Assessment, City, Round, User, utcnow
+from .targets import PlanRefused
 
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-NUMBER = re.compile(r"[+-]?([0-9]{1,13}(\.[0-9]{0,10})?|\.[0-9]{1,10})")
-MAX_INDICATOR_VALUE = 1e12  # as the table's CHECK
+__all__ = ["PlanRefused"]
 
 
-def parse_due(raw: str) -> date:
-    """A due date written ``YYYY-MM-DD``; ValueError saying what is wrong otherwise."""
-    text = raw.strip()
-    if not ISO_DATE.fullmatch(text):
-        raise ValueError(f"the due date '{raw}' is not a date written YYYY-MM-DD")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"the due date '{raw}' is not a day of the calendar") from None
+# actions ------------------------------------------------------------------------------------------
+MAX_TITLE_CHARS = 200
+MAX_TEXT_CHARS = 4000
+MAX_OWNER_CHARS = 120
 
 
-def parse_target_value(raw: str, kind: TargetKind, levels: int | None = None) -> float:
-    """A target as typed: a plain decimal number within what the kind allows."""
-    text = raw.strip()
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")  # a decimal comma, as Bulgarian spreadsheets write it
-    if not NUMBER.fullmatch(text):
-        raise ValueError(f"the target '{raw}' is not a number")
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the target '{raw}' is not a number")
-    if kind == TargetKind.AREA and not 0 <= value <= 100:
-        raise ValueError(f"the target {raw} is not a score from 0 to 100")
-    if kind == TargetKind.QUESTION and (
-        not value.is_integer() or not 1 <= value <= (levels or 10)
-    ):
-        raise ValueError(f"the target {raw} is not a level from 1 to {levels}")
-    if kind == TargetKind.INDICATOR and abs(value) > MAX_INDICATOR_VALUE:
-        raise ValueError(f"the target {raw} is out of range")
-    return value
+@dataclass
+class ActionFields:
+    """An action as posted, each field already typed (the form checks shapes and lengths)."""
+
+    title: str
+    description: str | None = None
+    areas: list[str] | None = None
+    questions: list[str] | None = None
+    owner_id: int | None = None
+    owner_name: str | None = None
+    starts_on: date | None = None
+    due_on: date | None = None
+    status: ActionStatus = ActionStatus.PLANNED
+    progress_note: str | None = None
 
 
-def _store_target(
-    found: Target | None,
-    city_id: int,
-    round_id: int,
-    kind: TargetKind,
-    key: str,
-    value: float,
-    due: date,
-    actor: User | None,
-) -> Target:
-    if found is None:
-        found = Target(city_id=city_id, baseline_round_id=round_id, kind=kind, key=key)
-        db.session.add(found)
-    found.value = value
-    found.due_on = due
-    found.set_by_id = actor.id if actor is not None else None
-    found.updated_at = utcnow()
-    db.session.flush()
-    return found
+def known_keys(city: City) -> tuple[set[str], set[str]]:
+    """The area and question keys an action of ``city`` may serve: those of the questionnaires
+    of the rounds the city has an assessment in (keys match across versions, rule 8)."""
+    from ..models import Area, Question
 
-
-# dmat targets import ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TargetRow:
-    """One line of a targets file (``city,key,target,due``)."""
-
-    line: int
-    city: str
-    key: str
-    target: str
-    due: str
-
-
-TARGET_COLUMNS = ("city", "key", "target", "due")
-
-
-def read_targets_file(data: bytes, filename: str) -> list[TargetRow]:
-    """The rows of a CSV or XLSX targets file, read as response files are; raises DmatError
-    listing every malformed line."""
-    from ..admin.response_files import read_table
-
-    return [
-        TargetRow(line, *(field.strip() for field in fields[:4]))
-        for line, fields in read_table(data, filename, TARGET_COLUMNS)
-    ]
-
-
-@dataclass(frozen=True)
-class TargetImportSummary:
-    rows: int
-    created: int
-    changed: int
-    cities: int
-
-
-def import_targets(round_: Round, rows: Sequence[TargetRow], filename: str) -> TargetImportSummary:
-    """Store the targets of a file on ``round_`` as their baseline; every row is checked before
-    anything is written. A key is an area (or indicator) key of the round's questionnaire; a city
-    needs an assessment in the round; a target already set for the key is replaced."""
-    if not rows:
-        raise DmatError(f"{filename}: no targets to import")
-    keys = {
-        key: spec
-        for (kind, key), spec in target_keys(round_.questionnaire).items()
-        if kind != TargetKind.QUESTION
-    }
-    questions = {key for (kind, key) in target_keys(round_.questionnaire) if kind == "question"}
-    cities = {c.name_key: c for c in db.session.scalars(select(City))}
-    assessed = set(
-        db.session.scalars(select(Assessment.city_id).where(Assessment.round_id == round_.id))
+    questionnaire_ids = select(Round.questionnaire_id).join(
+        Assessment, Assessment.round_id == Round.id
+    ).where(Assessment.city_id == city.id)
+    areas = set(
+        db.session.scalars(select(Area.key).where(Area.questionnaire_id.in_(questionnaire_ids)))
     )
-    problems: list[str] = []
-    parsed: list[tuple[City, TargetKind, str, float, date]] = []
-    seen: dict[tuple[int, str], int] = {}
-    for row in rows:
-        where = f"{filename}:{row.line}"
-        city = cities.get(name_key(row.city))
-        if city is None:
-            problems.append(f"{where}: unknown city '{row.city}' (add it with dmat city add)")
-        elif city.id not in assessed:
-            problems.append(
-                f"{where}: {city.name} has no assessment in '{round_.name}', "
-                "so it cannot be the baseline of its targets"
-            )
-        spec = keys.get(row.key)
-        if spec is None:
-            hint = " (a question: set question targets on the results page)" if (
-                row.key in questions
-            ) else ""
-            problems.append(
-                f"{where}: '{row.key}' is not an area or indicator key of "
-                f"{round_.questionnaire.label}{hint}"
-            )
-        try:
-            value = parse_target_value(row.target, spec.kind if spec else TargetKind.AREA)
-            due = parse_due(row.due)
-        except ValueError as error:
-            problems.append(f"{where}: {error}")
-            continue
-        if city is None or spec is None or city.id not in assessed:
-            continue
-        first = seen.setdefault((city.id, spec.key), row.line)
-        if first != row.line:
-            problems.append(
-                f"{where}: a second target of {city.name} for {spec.key} (first on line {first})"
-            )
-            continue
-        parsed.append((city, spec.kind, spec.key, value, due))
-    if problems:
-        raise FileRefused(filename, problems)
-    existing = {
-        (t.city_id, t.kind, t.key): t
-        for t in db.session.scalars(
-            select(Target).where(
-                Target.baseline_round_id == round_.id,
-                Target.city_id.in_({city.id for city, *_ in parsed}),
-            )
+    questions = set(
+        db.session.scalars(
+            select(Question.key).where(Question.questionnaire_id.in_(questionnaire_ids))
         )
-    }
-    created = 0
-    for city, kind, key, value, due in parsed:
-        found = existing.get((city.id, kind, key))
-        created += found is None
-        _store_target(found, city.id, round_.id, kind, key, value, due, None)
-    summary = TargetImportSummary(
-        rows=len(parsed),
-        created=created,
-        changed=len(parsed) - created,
-        cities=len({city.id for city, *_ in parsed}),
     )
+    return areas, questions
+
+
+def _clean(text: str | None, limit: int, field: str, label: str) -> str | None:
+    from flask_babel import gettext as _
+
+    if text is None:
+        return None
+    cleaned = "".join(c for c in text.replace("\r\n", "\n") if c >= " " or c in "\n\t").strip()
+    if len(cleaned) > limit:
+        raise PlanRefused(
+            _("%(field)s has %(n)d characters; at most %(max)d.", field=label, n=len(cleaned),
+              max=limit),
+            field,
+        )  # fmt: skip
+    return cleaned or None
+
+
+def _checked(city: City, fields: ActionFields) -> ActionFields:
+    from flask_babel import gettext as _
+
+    title = _clean(fields.title, MAX_TITLE_CHARS, "title", _("The title"))
+    if not title:
+        raise PlanRefused(_("Give the action a title."), "title")
+    areas, questions = known_keys(city)
+    unknown = [k for k in fields.areas or [] if k not in areas]
+    unknown += [k for k in fields.questions or [] if k not in questions]
+    if unknown:
+        raise PlanRefused(_("Unknown area or question: %(keys)s.", keys=", ".join(unknown)))
+    owner_name = _clean(fields.owner_name, MAX_OWNER_CHARS, "owner_name", _("The owner's name"))
+    if fields.owner_id is not None:
+        owner = db.session.get(User, fields.owner_id)
+        if owner is None or owner.city_id != city.id or not owner.active:
+            raise PlanRefused(_("The owner must be an active member of the city's team."), "owner")
+        owner_name = None
+    if fields.starts_on and fields.due_on and fields.starts_on > fields.due_on:
+        raise PlanRefused(_("The action cannot be due before it starts."), "due_on")
+    return ActionFields(
+        title=title,
+        description=_clean(fields.description, MAX_TEXT_CHARS, "description", _("The description")),
+        areas=sorted(set(fields.areas or [])),
+        questions=sorted(set(fields.questions or [])),
+        owner_id=fields.owner_id,
+        owner_name=owner_name,
+        starts_on=fields.starts_on,
+        due_on=fields.due_on,
+        status=ActionStatus(fields.status),
+        progress_note=_clean(fields.progress_note, MAX_TEXT_CHARS, "progress_note",
+                             _("The progress note")),
+    )  # fmt: skip
+
+
+def _history(action: Action, old: ActionStatus | None, note: str | None, actor: User | None):
+    db.session.add(
+        ActionUpdate(
+            action=action,
+            actor_id=actor.id if actor is not None else None,
+            actor_label=actor.email if actor is not None else "command line",
+            old_status=old,
+            new_status=action.status,
+            note=note,
+        )
+    )
+
+
+def add_action(city: City, fields: ActionFields, actor: User | None) -> Action:
+    """A new action in ``city``'s plan, with the first line of its history."""
+    checked = _checked(city, fields)
+    action = Action(
+        city_id=city.id, created_by_id=actor.id if actor is not None else None,
+        **{name: getattr(checked, name) for name in ACTION_COLUMNS},
+    )  # fmt: skip
+    db.session.add(action)
+    _history(action, None, checked.progress_note, actor)
+    db.session.flush()
     record(
-        "targets_imported",
-        f"{summary.rows} target(s) for {summary.cities} city(ies) imported on '{round_.name}' "
-        f"from {filename}",
-        round_=round_,
-        details={"created": summary.created, "changed": summary.changed},
-    )
-    return summary
+        "action_added", f"Plan action “{checked.title}” added", actor=actor, city=city,
+        details={"action": action.id, "status": action.status.value},
+    )  # fmt: skip
+    return action
+
+
+ACTION_COLUMNS = (
+    "title", "description", "areas", "questions", "owner_id", "owner_name", "starts_on", "due_on",
+    "status", "progress_note",
+)  # fmt: skip
+
+
+def change_action(action: Action, fields: ActionFields, actor: User) -> bool:
+    """The leader's edit of every field of an action; False when nothing changed."""
+    checked = _checked(action.city, fields)
+    old = {name: getattr(action, name) for name in ACTION_COLUMNS}
+    new = {name: getattr(checked, name) for name in ACTION_COLUMNS}
+    if old == new:
+        return False
+    old_status = action.status
+    for name, value in new.items():
+        setattr(action, name, value)
+    action.updated_at = utcnow()
+    if old_status != action.status or old["progress_note"] != new["progress_note"]:
+        _history(action, old_status, action.progress_note, actor)
+    db.session.flush()
+    record(
+        "action_changed", f"Plan action “{action.title}” changed", actor=actor, city=action.city,
+        details={"action": action.id,
+                 "fields": sorted(name for name in ACTION_COLUMNS if old[name] != new[name])},
+    )  # fmt: skip
+    return True
+
+
+def update_progress(
+    action: Action, status: ActionStatus, note: str | None, actor: User
+) -> bool:
+    """An owner's (or the leader's) update: the status and the progress note; False when
+    nothing changed. The history keeps every update."""
+    from flask_babel import gettext as _
+
+    note = _clean(note, MAX_TEXT_CHARS, "progress_note", _("The progress note"))
+    if status == action.status and note == action.progress_note:
+        return False
+    old_status = action.status
+    action.status = status
+    action.progress_note = note
+    action.updated_at = utcnow()
+    _history(action, old_status, note, actor)
+    db.session.flush()
+    record(
+        "action_updated",
+        f"Plan action “{action.title}”: {old_status.value} -> {status.value}",
+        actor=actor, city=action.city,
+        details={"action": action.id, "from": old_status.value, "to": status.value},
+    )  # fmt: skip
+    return True
+
+
+def remove_action(action: Action, actor: User) -> None:
+    record(
+        "action_removed", f"Plan action “{action.title}” removed", actor=actor, city=action.city,
+        details={"action": action.id},
+    )  # fmt: skip
+    db.session.delete(action)
+    db.session.flush()

@@ -261,3 +261,75 @@ def action_json(action: Action, on: date) -> dict:
         "progress_note": action.progress_note,
     }
 
+
+
+# what the pages show -----------------------------------------------------------------------------
+def city_rounds(city_id: int) -> list[Round]:
+    """The rounds in which the city has submitted its assessment, first opened first."""
+    from ..models import Assessment, AssessmentStatus
+
+    rounds = db.session.scalars(
+        select(Round)
+        .join(Assessment, Assessment.round_id == Round.id)
+        .where(Assessment.city_id == city_id, Assessment.status == AssessmentStatus.SUBMITTED)
+    ).all()
+    return rounds_in_order(rounds)
+
+
+def movements(city_id: int, rounds: list[Round]) -> dict[tuple[TargetKind, str], list[RoundFigure]]:
+    """How each area and question moved over ``rounds``: (kind, key) -> its figure per round
+    where it has one, in round order (questions matched by key, rule 8)."""
+    figures = round_figures(rounds, [city_id])
+    found: dict[tuple[TargetKind, str], list[RoundFigure]] = defaultdict(list)
+    for round_ in rounds:
+        for index, value in figures.get((round_.id, city_id), {}).items():
+            found[index].append(RoundFigure(round_, value))
+    return found
+
+
+@dataclass(frozen=True)
+class AreaTargetRow:
+    """An area on the results page: its score, the suggested target and the one set, if any."""
+
+    key: str
+    title: dict[str, str]
+    score: float | None
+    suggested: float | None
+    state: TargetState | None
+
+
+def results_targets(round_: Round, city: City, result: scoring.CityResult) -> dict:
+    """The targets part of a city's results page for a round: one row per area, the question
+    targets, and the radar's target series (area key -> target)."""
+    states = [
+        s
+        for s in target_states([city.id]).get(city.id, [])
+        if s.target.baseline_round_id == round_.id
+    ]
+    by_key = {(s.target.kind, s.target.key): s for s in states}
+    rows = [
+        AreaTargetRow(
+            area.key,
+            area.title,
+            result.areas[area.key].score,
+            scoring.suggested_area_target(result.areas[area.key].score),
+            by_key.get((TargetKind.AREA, area.key)),
+        )
+        for area in round_.questionnaire.areas
+    ]
+    questions = [s for s in states if s.target.kind == TargetKind.QUESTION]
+    return {
+        "areas": rows,
+        "questions": questions,
+        "series": {row.key: row.state.figure for row in rows if row.state is not None},
+    }
+
+
+def default_due() -> str:
+    """The due date a new target is offered: two years from today (programmes run an
+    assessment round every two years), as ``YYYY-MM-DD``."""
+    day = today()
+    try:
+        return day.replace(year=day.year + 2).isoformat()
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 2, day=28).isoformat()
