@@ -238,7 +238,12 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
             )
         )
 
-    chart = city_radar_chart(round_, city, result, (before, before_result), cohort, language)
+    from assessment.plan.roadmap import roadmap  # the plan package imports the survey's
+
+    plan = roadmap(city, round_)
+    chart = city_radar_chart(
+        round_, city, result, (before, before_result), cohort, language, plan["plan_radar_targets"]
+    )
     radar = render_radar(
         chart,
         title=_("Radar chart of the area scores; the figures follow in the table below."),
@@ -268,4 +273,5 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
         "weakest": weakest_questions(questionnaire, result, count=3),
         "data_as_of": own.assessment.submitted_at or state.latest or round_.created_at,
         "data_state": state,
+        **plan,
     }

@@ -287,6 +287,27 @@ def movements(city_id: int, rounds: list[Round]) -> dict[tuple[TargetKind, str],
     return found
 
 
+def radar_targets(states: list[TargetState], round_: Round) -> dict[str, float]:
+    """The radar's "Target" series for a round: the area targets set on this round, or, when
+    none is, those of the latest earlier baseline (what the city was aiming for)."""
+    areas = [s for s in states if s.target.kind == TargetKind.AREA]
+    here = [s for s in areas if s.target.baseline_round_id == round_.id]
+    if not here:
+        opened = (round_opened(round_), round_.id)
+        earlier = [
+            s for s in areas
+            if (round_opened(s.target.baseline_round), s.target.baseline_round_id) < opened
+            and s.target.baseline_round.questionnaire.key == round_.questionnaire.key
+        ]  # fmt: skip
+        if earlier:
+            latest = max(
+                (round_opened(s.target.baseline_round), s.target.baseline_round_id)
+                for s in earlier
+            )
+            here = [s for s in earlier if s.target.baseline_round_id == latest[1]]
+    return {s.target.key: s.figure for s in here}
+
+
 @dataclass(frozen=True)
 class AreaTargetRow:
     """An area on the results page: its score, the suggested target and the one set, if any."""
@@ -301,11 +322,8 @@ class AreaTargetRow:
 def results_targets(round_: Round, city: City, result: scoring.CityResult) -> dict:
     """The targets part of a city's results page for a round: one row per area, the question
     targets, and the radar's target series (area key -> target)."""
-    states = [
-        s
-        for s in target_states([city.id]).get(city.id, [])
-        if s.target.baseline_round_id == round_.id
-    ]
+    every = target_states([city.id]).get(city.id, [])
+    states = [s for s in every if s.target.baseline_round_id == round_.id]
     by_key = {(s.target.kind, s.target.key): s for s in states}
     rows = [
         AreaTargetRow(
@@ -321,7 +339,7 @@ def results_targets(round_: Round, city: City, result: scoring.CityResult) -> di
     return {
         "areas": rows,
         "questions": questions,
-        "series": {row.key: row.state.figure for row in rows if row.state is not None},
+        "series": radar_targets(every, round_),
     }
 
 
