@@ -230,6 +230,10 @@ POLICY = {
             {**LEADER_ONLY, "leader": 404},
         ),
     ],
+    "plan.overview": [
+        ("GET", lambda w: f"/plan/rounds/{w.closed_round}", PROGRAMME),
+        ("GET", lambda w: f"/plan/rounds/{w.closed_round}?country=BG&sort=last_update", PROGRAMME),
+    ],
     "plan.plan": [
         ("GET", lambda w: f"/plan/{w.city_a}", OWN_CITY),
         ("GET", lambda w: f"/plan/{w.city_b}", OTHER_CITY),
@@ -362,6 +366,7 @@ POLICY = {
     "api.openapi": [("GET", lambda w: "/api/v1/openapi.json", PUBLIC)],
     "api.rounds": [("GET", lambda w: "/api/v1/rounds", API)],
     "api.round_detail": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}", API)],
+    "api.plans": [("GET", lambda w: f"/api/v1/rounds/{w.closed_round}/plans", API)],
     "api.scores": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/scores", API)],
     "api.cohort": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/cohort", API)],
     "api.questions": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/questions", API)],

@@ -123,12 +123,15 @@ def export_bytes(round_: Round, fmt: str, language: str | None = None) -> bytes:
     questionnaire's first language when None)."""
     if fmt == "xlsx":
         return _xlsx(round_, language or round_.questionnaire.languages[0])
+    from ..plan.overview import PLAN_EXPORT_COLUMNS, plan_export_rows  # the plan's own rows
+
     scores, cohort = _scored(round_)
     if fmt == "csv":
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("answers.csv", csv_text(ANSWER_COLUMNS, answer_rows(round_)))
             archive.writestr("scores.csv", csv_text(SCORE_COLUMNS, score_rows(scores)))
+            archive.writestr("plans.csv", csv_text(PLAN_EXPORT_COLUMNS, plan_export_rows(round_)))
         return out.getvalue()
     if fmt == "json":
         return _json(round_, scores, cohort).encode()
@@ -203,13 +206,15 @@ def _xlsx(round_: Round, language: str) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from ..plan.overview import PLAN_EXPORT_COLUMNS, plan_export_rows  # the plan's own rows
+
     bold = Font(bold=True)
 
     def sheet_of(title: str, header: tuple[str, ...]):
         """A sheet with its column widths, its header frozen above the rows, in bold."""
         sheet = workbook.create_sheet(title)
         for index, name in enumerate(header, 1):
-            sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[name]
+            sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, 12)
         sheet.freeze_panes = "A2"
         row = []
         for name in header:
@@ -247,12 +252,17 @@ def _xlsx(round_: Round, language: str) -> bytes:
     questions = sheet_of("questions", XLSX_QUESTION_COLUMNS)
     for row in xlsx_question_rows(round_, language):
         questions.append(cells(questions, XLSX_QUESTION_COLUMNS, row))
+    plans = sheet_of("plans", PLAN_EXPORT_COLUMNS)  # the cities' plans (assessment/plan)
+    for row in plan_export_rows(round_):
+        plans.append(cells(plans, PLAN_EXPORT_COLUMNS, row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
 def _json(round_: Round, scores: list[dict], cohort: dict) -> str:
+    from ..plan.overview import plans_overview  # the plan's own rows
+
     document = {
         "round": round_.name,
         "questionnaire": round_.questionnaire.label,
@@ -262,5 +272,6 @@ def _json(round_: Round, scores: list[dict], cohort: dict) -> str:
             dict(zip(ANSWER_COLUMNS, (*row[:4], row[4] or None), strict=True))
             for row in answer_rows(round_)
         ],
+        "plans": [row.as_json() for row in plans_overview(round_)],
     }
     return json.dumps(document, ensure_ascii=False, indent=1)

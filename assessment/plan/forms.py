@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -70,3 +70,27 @@ class FilterForm(FlaskForm):
         ),
         default="all",
     )
+
+
+OVERVIEW_SORTS = {
+    "city": _l("City"),
+    "targets_met": _l("Targets met"),
+    "targets_open": _l("Targets open"),
+    "targets_missed": _l("Targets missed"),
+    "actions_total": _l("Actions"),
+    "actions_done": _l("Actions done"),
+    "actions_in_progress": _l("Actions in progress"),
+    "actions_overdue": _l("Actions overdue"),
+    "last_update": _l("Last update"),
+}
+
+
+class OverviewForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    country = SelectField(_l("Country"), choices=[], validate_choice=False, default="")
+    sort = SelectField(
+        _l("Sort by"), choices=select_choices(OVERVIEW_SORTS.items()), default="city"
+    )
+    descending = BooleanField(_l("Highest first"))

@@ -130,14 +130,21 @@ KIND_ORDER = {TargetKind.AREA: 0, TargetKind.QUESTION: 1, TargetKind.INDICATOR: 
 
 
 def target_states(
-    city_ids: Collection[int] | None = None, on: date | None = None
+    city_ids: Collection[int] | None = None,
+    on: date | None = None,
+    baseline: Round | None = None,
+    gaps: bool = True,
 ) -> dict[int, list[TargetState]]:
-    """Each city's targets (city id -> targets) with baseline, latest, gap and status; the
-    number of queries grows with the rounds, not with the cities or targets."""
+    """Each city's targets (city id -> targets) with baseline, latest, gap and status, all of
+    them or those set on ``baseline``; the number of queries grows with the rounds, not with
+    the cities or targets. ``gaps=False`` leaves out the baseline figures (a status needs only
+    the later rounds'), and with them the gap of a target without a later round."""
     on = on or today()
     query = select(Target).options(joinedload(Target.baseline_round))
     if city_ids is not None:
         query = query.where(Target.city_id.in_(city_ids))
+    if baseline is not None:
+        query = query.where(Target.baseline_round_id == baseline.id)
     targets = db.session.scalars(query).all()
     if not targets:
         return {}
@@ -146,7 +153,9 @@ def target_states(
     ).unique().all()
     keys_of = {r.id: target_keys(r.questionnaire) for r in rounds}
     baselines = {t.baseline_round for t in targets}
-    wanted = baselines | {r for b in baselines for r in later_rounds(b, rounds)}
+    wanted = {r for b in baselines for r in later_rounds(b, rounds)}
+    if gaps:
+        wanted |= baselines
     figures = round_figures(rounds_in_order(wanted), {t.city_id for t in targets})
     found: dict[int, list[TargetState]] = defaultdict(list)
     for target in targets:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import require_city, roles_required
+from ..access import PROGRAMME_ROLES, require_city, roles_required
 from ..columns import parse_id
 from ..errors import DmatError
 from ..extensions import db
@@ -338,3 +338,22 @@ def set_targets(city_id: int, round_id: int):
             "success",
         )  # fmt: skip
     return redirect(back)
+
+
+@bp.get("/rounds/<int:round_id>")
+@roles_required(*PROGRAMME_ROLES)
+def overview(round_id: int):
+    from .forms import OVERVIEW_SORTS, OverviewForm
+    from .overview import countries, plans_overview
+
+    round_ = round_or_404(round_id)
+    form = OverviewForm(request.args)
+    known = countries(round_)
+    form.country.choices = [("", _("All countries")), *((c, c) for c in known)]
+    form.validate()
+    country = form.country.data if form.country.data in known else ""
+    sort = form.sort.data if form.sort.data in OVERVIEW_SORTS else "city"
+    rows = plans_overview(round_, country, sort, bool(form.descending.data))
+    return render_template(
+        "plan/overview.html", round=round_, form=form, rows=rows, country=country
+    )
