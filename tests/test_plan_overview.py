@@ -33,7 +33,7 @@ def give_plan(city_name: str, actions: list[tuple[ActionStatus, date | None]], m
     db.session.commit()
 
 
-def test_the_overview_counts_each_city_s_plan(demo):
+def test_the_overview_counts_each_city_s_plan(no_plans):
     give_plan("Sofia", [(ActionStatus.DONE, None), (ActionStatus.IN_PROGRESS, date(2020, 1, 1)),
                         (ActionStatus.DROPPED, date(2020, 1, 1))], met=True)  # fmt: skip
     give_plan("Amsterdam", [(ActionStatus.PLANNED, date(2099, 1, 1))], met=False)
@@ -64,7 +64,7 @@ def count_queries(function) -> int:
     return len(found)
 
 
-def test_the_number_of_queries_does_not_grow_with_the_cities(demo):
+def test_the_number_of_queries_does_not_grow_with_the_cities(no_plans):
     round_ = round_named("2020 baseline")
     give_plan("Sofia", [(ActionStatus.DONE, None)], met=True)
     db.session.expire_all()
@@ -75,7 +75,7 @@ def test_the_number_of_queries_does_not_grow_with_the_cities(demo):
     assert count_queries(lambda: plans_overview(round_)) == few
 
 
-def test_page_exports_and_api_show_it(client, demo):
+def test_page_exports_and_api_show_it(client, no_plans):
     give_plan("Sofia", [(ActionStatus.DONE, None)], met=True)
     round_ = round_named("2020 baseline")
     login(client, "coordinator@dmat.example", DEMO_PASSWORD)
@@ -96,3 +96,18 @@ def test_page_exports_and_api_show_it(client, demo):
     assert next(p for p in document["plans"] if p["city"] == "Sofia")["targets"]["met"] == 1
     # an action's title (hostile) never reaches the exports: they count, they do not list
     assert HOSTILE not in plans
+
+
+def test_every_demo_city_has_a_plan(demo):
+    from assessment.plan.queries import plan_json
+
+    plans = plan_json()
+    assert len(plans) == 21
+    for plan in plans:
+        statuses = {a["status"] for a in plan["actions"]}
+        assert 4 <= len(plan["actions"]) <= 10, plan["city"]
+        assert statuses == {"planned", "in_progress", "done", "dropped"}, plan["city"]
+        assert plan["targets"] and all(t["latest"] for t in plan["targets"])
+    targets = [t["status"] for plan in plans for t in plan["targets"]]
+    assert {"met", "open", "missed"} <= set(targets)
+    assert any(a["overdue"] for plan in plans for a in plan["actions"])

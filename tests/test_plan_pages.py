@@ -28,7 +28,7 @@ def _token(client, path: str) -> str:
     return page_token(client.get(path).get_data(as_text=True))
 
 
-def test_a_leader_sets_targets_on_the_results_page_and_the_radar_shows_them(client, demo):
+def test_a_leader_sets_targets_on_the_results_page_and_the_radar_shows_them(client, no_plans):
     city, round_ = city_named("Sofia"), round_named("2020 baseline")
     login(client, "leader@sofia.example", DEMO_PASSWORD)
     results = f"/results/{round_.id}/{city.id}"
@@ -60,7 +60,7 @@ def test_a_leader_sets_targets_on_the_results_page_and_the_radar_shows_them(clie
     assert db.session.scalar(select(Target.value).where(Target.key == "vision")) == 72.5
 
 
-def test_a_next_step_becomes_an_action_a_member_owns_and_updates(client, demo):
+def test_a_next_step_becomes_an_action_a_member_owns_and_updates(client, no_plans):
     city, round_ = city_named("Sofia"), round_named("2020 baseline")
     member = user_with_email("member1@sofia.example")
     login(client, "leader@sofia.example", DEMO_PASSWORD)
@@ -100,7 +100,7 @@ def test_a_next_step_becomes_an_action_a_member_owns_and_updates(client, demo):
     assert client.get(f"/plan/{city.id}/actions/new").status_code == 403
 
 
-def test_another_city_never_sees_the_plan(client, demo):
+def test_another_city_never_sees_the_plan(client, no_plans):
     sofia, amsterdam = city_named("Sofia"), city_named("Amsterdam")
     action = Action(city_id=amsterdam.id, title="Open data portal", areas=[], questions=[])
     db.session.add(action)

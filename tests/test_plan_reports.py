@@ -37,7 +37,7 @@ def plan_for(city_name: str) -> None:
     db.session.commit()
 
 
-def test_the_city_report_has_the_roadmap(demo):
+def test_the_city_report_has_the_roadmap(no_plans):
     plan_for("Helsinki")
     report = city_report(round_named("2022 follow-up"), city_named("Helsinki"), "en")
     words = flat(pdf_text(report.pdf)[0])
@@ -49,7 +49,7 @@ def test_the_city_report_has_the_roadmap(demo):
     assert "In progress" in roadmap or "in progress" in roadmap
 
 
-def test_the_bulgarian_report_says_it_in_bulgarian(demo):
+def test_the_bulgarian_report_says_it_in_bulgarian(no_plans):
     plan_for("Sofia")
     report = city_report(round_named("2022 follow-up"), city_named("Sofia"), "bg")
     words = flat(pdf_text(report.pdf)[0])
@@ -57,12 +57,12 @@ def test_the_bulgarian_report_says_it_in_bulgarian(demo):
     assert "постигната" in roadmap and "пропусната" in roadmap and "просрочено" in roadmap
 
 
-def test_a_city_without_a_plan_says_so(demo):
+def test_a_city_without_a_plan_says_so(no_plans):
     report = city_report(round_named("2022 follow-up"), city_named("Helsinki"), "en")
     assert "no targets and no actions" in flat(pdf_text(report.pdf)[0])
 
 
-def test_the_cohort_report_gives_the_shares(demo):
+def test_the_cohort_report_gives_the_shares(no_plans):
     plan_for("Helsinki")
     words = flat(pdf_text(cohort_report(round_named("2022 follow-up"), "en").pdf)[0])
     assert "argets met 1 of 2 50 %" in words  # the extracted text may split "T argets"
