@@ -12,11 +12,11 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from alembic.migration import MigrationContext
-from sqlalchemy import DateTime, Table, func, insert, select, text
+from sqlalchemy import Date, DateTime, Table, func, insert, select, text
 
 from .errors import DmatError
 from .extensions import db
@@ -36,7 +36,7 @@ def schema_revision() -> str | None:
 
 
 def _json_value(value: object) -> object:
-    if isinstance(value, datetime):
+    if isinstance(value, date | datetime):  # a datetime is a date too
         return value.isoformat()
     return value
 
@@ -148,6 +148,7 @@ def _rows(archive: zipfile.ZipFile, table: Table, name: str) -> Iterator[dict]:
         for c in table.columns
         if isinstance(c.type, DateTime) or isinstance(getattr(c.type, "impl", None), DateTime)
     }
+    days = {c.name for c in table.columns if isinstance(c.type, Date)}
     columns = {c.name for c in table.columns}
     with archive.open(member) as raw:
         for number, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8"), 1):
@@ -163,6 +164,9 @@ def _rows(archive: zipfile.ZipFile, table: Table, name: str) -> Iterator[dict]:
             for key in dates & row.keys():
                 if row[key] is not None:
                     row[key] = datetime.fromisoformat(row[key])
+            for key in days & row.keys():  # a plan's due dates (Date columns)
+                if row[key] is not None:
+                    row[key] = date.fromisoformat(row[key])
             yield row
 
 

@@ -86,7 +86,8 @@ def test_a_next_step_becomes_an_action_a_member_owns_and_updates(client, no_plan
     login(client, "member1@sofia.example", DEMO_PASSWORD)
     page_path = f"/plan/{city.id}/actions/{action.id}"
     token = _token(client, page_path)
-    progress = {"csrf_token": token, "status": "in_progress", "progress_note": "Ξεκινήσαμε"}
+    progress = {"progress-csrf_token": token, "progress-status": "in_progress",
+                "progress-progress_note": "Ξεκινήσαμε"}  # fmt: skip
     done = client.post(f"{page_path}/progress", data=progress)
     assert done.status_code == 302
     db.session.refresh(action)

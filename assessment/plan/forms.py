@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # lazy, and extracted as pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import DateField
@@ -14,7 +15,7 @@ from .operations import MAX_OWNER_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS
 
 STATUS_LABELS = {
     ActionStatus.PLANNED: _l("planned"),
-    ActionStatus.IN_PROGRESS: _l("in progress"),
+    ActionStatus.IN_PROGRESS: pgettext("action status", "in progress"),
     ActionStatus.DONE: _l("done"),
     ActionStatus.DROPPED: _l("dropped"),
 }

@@ -222,7 +222,9 @@ def action(city_id: int, action_id: int):
         city,
         action=found,
         form=_action_form(city, found) if _leads(city) else None,
-        progress=ProgressForm(status=found.status.value, progress_note=found.progress_note),
+        progress=ProgressForm(
+            prefix="progress", status=found.status.value, progress_note=found.progress_note
+        ),
         may_update=_may_update(found),
         owner=queries.owner_label(found),
         moves=queries.movements(city.id, queries.city_rounds(city.id)),
@@ -260,7 +262,7 @@ def update_action(city_id: int, action_id: int):
     found = _action(city, action_id)
     if not _may_update(found):
         abort(403)
-    form = ProgressForm()
+    form = ProgressForm(prefix="progress")  # beside the leader's form, on the same page
     if not form.validate_on_submit():
         flash(_("Choose a status; the note has at most 4000 characters."), "error")
     else:
@@ -355,5 +357,11 @@ def overview(round_id: int):
     sort = form.sort.data if form.sort.data in OVERVIEW_SORTS else "city"
     rows = plans_overview(round_, country, sort, bool(form.descending.data))
     return render_template(
-        "plan/overview.html", round=round_, form=form, rows=rows, country=country
+        "plan/overview.html",
+        round=round_,
+        form=form,
+        rows=rows,
+        country=country,
+        sort=sort,
+        sorts=OVERVIEW_SORTS,
     )
