@@ -87,13 +87,24 @@ Figures = dict[tuple[int, int], dict[tuple[TargetKind, str], float]]
 """(round id, city id) -> (kind, key) -> the city's figure in that round."""
 
 
-def round_figures(rounds: Iterable[Round], city_ids: Collection[int]) -> Figures:
+def round_figures(
+    rounds: Iterable[Round], city_ids: Collection[int], memo: dict | None = None
+) -> Figures:
     """The figure of every key that may have a target, for each city in each round: area and
-    question scores (rules 1-4, 9). One set of aggregates per round, whatever the cities."""
+    question scores (rules 1-4, 9). One set of aggregates per round, whatever the cities.
+
+    ``memo`` (a dict the caller keeps for one page) saves scoring a round twice for the same
+    cities."""
     from ..results import round_scores
 
     figures: Figures = {}
+    memo = {} if memo is None else memo
     for round_ in rounds:
+        key = (round_.id, frozenset(city_ids))
+        if key in memo:
+            figures.update(memo[key])
+            continue
+        own_round: Figures = {}
         for scores in round_scores(round_, city_ids, agreement=False):
             own: dict[tuple[TargetKind, str], float] = {}
             for key, area in scores.result.areas.items():
@@ -102,7 +113,9 @@ def round_figures(rounds: Iterable[Round], city_ids: Collection[int]) -> Figures
             for key, score in scores.result.question_scores.items():
                 if score is not None:
                     own[(TargetKind.QUESTION, key)] = score
-            figures[(round_.id, scores.city.id)] = own
+            own_round[(round_.id, scores.city.id)] = own
+        memo[key] = own_round
+        figures.update(own_round)
     return figures
 
 
@@ -134,6 +147,7 @@ def target_states(
     on: date | None = None,
     baseline: Round | None = None,
     gaps: bool = True,
+    memo: dict | None = None,
 ) -> dict[int, list[TargetState]]:
     """Each city's targets (city id -> targets) with baseline, latest, gap and status, all of
     them or those set on ``baseline``; the number of queries grows with the rounds, not with
@@ -156,7 +170,7 @@ def target_states(
     wanted = {r for b in baselines for r in later_rounds(b, rounds)}
     if gaps:
         wanted |= baselines
-    figures = round_figures(rounds_in_order(wanted), {t.city_id for t in targets})
+    figures = round_figures(rounds_in_order(wanted), {t.city_id for t in targets}, memo)
     found: dict[int, list[TargetState]] = defaultdict(list)
     for target in targets:
         found[target.city_id].append(_state(target, rounds, keys_of, figures, on))
@@ -285,10 +299,12 @@ def city_rounds(city_id: int) -> list[Round]:
     return rounds_in_order(rounds)
 
 
-def movements(city_id: int, rounds: list[Round]) -> dict[tuple[TargetKind, str], list[RoundFigure]]:
+def movements(
+    city_id: int, rounds: list[Round], memo: dict | None = None
+) -> dict[tuple[TargetKind, str], list[RoundFigure]]:
     """How each area and question moved over ``rounds``: (kind, key) -> its figure per round
     where it has one, in round order (questions matched by key, rule 8)."""
-    figures = round_figures(rounds, [city_id])
+    figures = round_figures(rounds, [city_id], memo)
     found: dict[tuple[TargetKind, str], list[RoundFigure]] = defaultdict(list)
     for round_ in rounds:
         for index, value in figures.get((round_.id, city_id), {}).items():

@@ -95,6 +95,7 @@ def plan(city_id: int):
         elif filters.show.data == "mine":
             shown = [a for a in shown if a.owner_id == current_user.id]
     rounds = queries.city_rounds(city.id)
+    memo: dict = {}  # each round scored once for the page
     return _render(
         "plan/plan.html",
         city,
@@ -102,9 +103,9 @@ def plan(city_id: int):
         actions=shown,
         total=len(actions),
         overdue=sum(a.is_overdue(today) for a in actions),
-        targets=queries.target_states([city.id]).get(city.id, []),
+        targets=queries.target_states([city.id], memo=memo).get(city.id, []),
         rounds=rounds,
-        moves=queries.movements(city.id, rounds),
+        moves=queries.movements(city.id, rounds, memo),
         owner=queries.owner_label,
         may_update=_may_update,
     )
