@@ -171,9 +171,10 @@ def target_states(
     if gaps:
         wanted |= baselines
     figures = round_figures(rounds_in_order(wanted), {t.city_id for t in targets}, memo)
+    later = {b.id: later_rounds(b, rounds) for b in baselines}
     found: dict[int, list[TargetState]] = defaultdict(list)
     for target in targets:
-        found[target.city_id].append(_state(target, rounds, keys_of, figures, on))
+        found[target.city_id].append(_state(target, later, keys_of, figures, on))
     for states in found.values():
         states.sort(
             key=lambda s: (
@@ -183,7 +184,7 @@ def target_states(
     return found
 
 
-def _state(target: Target, rounds, keys_of, figures: Figures, on: date) -> TargetState:
+def _state(target: Target, later, keys_of, figures: Figures, on: date) -> TargetState:
     baseline_round = target.baseline_round
     index = (target.kind, target.key)
     spec = keys_of[baseline_round.id].get(index)
@@ -191,10 +192,10 @@ def _state(target: Target, rounds, keys_of, figures: Figures, on: date) -> Targe
     value = figures.get((baseline_round.id, target.city_id), {}).get(index)
     baseline = RoundFigure(baseline_round, value)
     latest = None
-    for later in later_rounds(baseline_round, rounds):
-        value = figures.get((later.id, target.city_id), {}).get(index)
+    for round_ in later[baseline_round.id]:
+        value = figures.get((round_.id, target.city_id), {}).get(index)
         if value is not None:
-            latest = RoundFigure(later, value)
+            latest = RoundFigure(round_, value)
             break
     gap, status = scoring.target_progress(
         figure,
