@@ -96,3 +96,44 @@ def test_the_suggested_target_is_above_the_score_and_a_stage_boundary(score):
     suggested = suggested_area_target(score)
     assert suggested in (20.0, 40.0, 60.0, 80.0, 100.0)
     assert suggested > score or suggested == 100.0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["=1+1", "1e308", "NaN", "inf", "12345678901234567890", "60\x00", "<b>60</b>", "", "6O", "-1",
+     "100.5"],
+)  # fmt: skip
+def test_an_area_target_is_a_plain_score_or_refused(raw):
+    from assessment.models import TargetKind
+    from assessment.plan.targets import parse_target_value
+
+    with pytest.raises(ValueError):
+        parse_target_value(raw, TargetKind.AREA)
+
+
+@pytest.mark.parametrize(("raw", "value"), [("60", 60.0), (" 72.5 ", 72.5), ("72,5", 72.5),
+                                            ("0", 0.0), ("100", 100.0)])  # fmt: skip
+def test_an_area_target_as_typed(raw, value):
+    from assessment.models import TargetKind
+    from assessment.plan.targets import parse_target_value
+
+    assert parse_target_value(raw, TargetKind.AREA) == value
+
+
+@pytest.mark.parametrize("raw", ["2024-02-30", "30.06.2024", "20240630", "2024-6-30", "=TODAY()",
+                                 "2024-06-30T00:00", "２０２４-06-30"])  # fmt: skip
+def test_a_due_date_is_yyyy_mm_dd_or_refused(raw):
+    from assessment.plan.targets import parse_due
+
+    with pytest.raises(ValueError):
+        parse_due(raw)
+
+
+def test_a_question_target_is_a_level_of_the_question():
+    from assessment.models import TargetKind
+    from assessment.plan.targets import parse_target_value
+
+    assert parse_target_value("4", TargetKind.QUESTION, 5) == 4.0
+    for raw in ("0", "6", "2.5"):
+        with pytest.raises(ValueError):
+            parse_target_value(raw, TargetKind.QUESTION, 5)
