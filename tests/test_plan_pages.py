@@ -114,3 +114,29 @@ def test_another_city_never_sees_the_plan(client, no_plans):
     login(client, "coordinator@dmat.example", DEMO_PASSWORD)
     page = client.get(f"/plan/{amsterdam.id}/actions/{action.id}").get_data(as_text=True)
     assert "Open data portal" in page and "Update the progress" not in page
+
+
+def test_a_save_racing_another_says_so_and_never_answers_500(client, no_plans, monkeypatch):
+    """The second of two racing saves meets the unique constraint: it says so and stores
+    nothing."""
+    from assessment.plan import targets
+
+    city, round_ = city_named("Sofia"), round_named("2020 baseline")
+    login(client, "leader@sofia.example", DEMO_PASSWORD)
+    token = _token(client, f"/results/{round_.id}/{city.id}")
+
+    def insert_anyway(found, city_id, round_id, kind, key, value, due, actor):
+        # as if another request had stored the same target after this one looked
+        db.session.add(Target(city_id=city_id, baseline_round_id=round_id, kind=kind, key=key,
+                              value=50.0, due_on=due))  # fmt: skip
+        db.session.add(Target(city_id=city_id, baseline_round_id=round_id, kind=kind, key=key,
+                              value=value, due_on=due))  # fmt: skip
+        db.session.flush()
+
+    monkeypatch.setattr(targets, "_store_target", insert_anyway)
+    form = {"csrf_token": token, "area-vision": "70", "due-vision": "2030-06-30"}
+    done = client.post(f"/plan/{city.id}/targets/{round_.id}", data=form)
+    assert done.status_code == 302
+    page = client.get(done.location).get_data(as_text=True)
+    assert "changed meanwhile" in page
+    assert db.session.scalar(select(Target).where(Target.city_id == city.id)) is None

@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..access import PROGRAMME_ROLES, require_city, roles_required
 from ..columns import parse_id
@@ -331,10 +332,14 @@ def set_targets(city_id: int, round_id: int):
         )
     try:
         changed, removed = targets.set_targets(city, round_, entries, current_user)
+        db.session.commit()
     except targets.PlanRefused as error:
         fail(error)
+    except IntegrityError:  # the same target saved by another request at the same moment
+        db.session.rollback()
+        message = _("The targets were changed meanwhile; nothing was saved. Please try again.")
+        flash(message, "error")
     else:
-        db.session.commit()
         flash(
             _("Targets saved: %(set)d set or changed, %(removed)d removed.", set=changed,
               removed=removed),
