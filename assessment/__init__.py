@@ -94,6 +94,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from .compare import bp as compare_bp
     from .main import bp as main_bp
     from .pdf import bp as pdf_bp
+    from .plan import bp as plan_bp
     from .survey import bp as survey_bp
 
     app.register_blueprint(main_bp)
@@ -104,6 +105,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(pdf_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(plan_bp)
 
     from .presentation import register_filters
 

@@ -439,10 +439,13 @@ def restore_command(file: str, replace: bool) -> None:
 from .api.commands import token_group  # noqa: E402  (commands of the feature packages)
 from .compare.commands import export_command  # noqa: E402
 from .indicators.commands import indicators_group  # noqa: E402
+from .plan.commands import plan_command, targets_group  # noqa: E402
 
 cli.add_command(export_command)
 cli.add_command(token_group)
 cli.add_command(indicators_group)
+cli.add_command(plan_command)
+cli.add_command(targets_group)
 
 from questionnaires.commands import from_samm_command, translations_group  # noqa: E402
 

@@ -145,6 +145,9 @@ def load_demo(seed: int = 2020, cities: int = len(CAPITALS), respondents: int | 
     _answer_rounds(questionnaire, baseline, follow_up, teams, rng)
     _workshops(follow_up, rng)
     load_indicator_demo((baseline, follow_up), seed)
+    from .plan.demo import load_demo_plans  # targets and actions of every city's plan
+
+    load_demo_plans(baseline, follow_up, rng)
     return demo_logins()
 
 

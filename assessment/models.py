@@ -593,3 +593,141 @@ class IndicatorEditor(db.Model):  # type: ignore[name-defined]
     named_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+# targets, actions and the city plan (DESIGN.md rule 10) ------------------------------------------
+class TargetKind(enum.StrEnum):
+    AREA = "area"  # a score 0-100
+    INDICATOR = "indicator"  # a value in the indicator's unit
+    QUESTION = "question"  # a level, 1 = lowest, as shown to respondents
+
+
+class ActionStatus(enum.StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+    @property
+    def is_closed(self) -> bool:
+        return self in (ActionStatus.DONE, ActionStatus.DROPPED)
+
+
+class Target(db.Model):  # type: ignore[name-defined]
+    """What a city means to reach for an area, an indicator or a question, by a due date, set on
+    the basis of a round (its baseline). Its gap and status are derived (rule 10), never stored."""
+
+    __tablename__ = "plan_target"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"))
+    baseline_round_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_round.id", ondelete="CASCADE")
+    )
+    kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind, "target_kind"))
+    key: Mapped[str] = mapped_column(String(80))
+    value: Mapped[float] = mapped_column(Float)
+    due_on: Mapped[date] = mapped_column(Date)
+    # None for the command line, which has no login, or once the account is gone
+    set_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    city: Mapped[City] = relationship()
+    baseline_round: Mapped[Round] = relationship()
+    set_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("city_id", "baseline_round_id", "kind", "key"),
+        CheckConstraint("length(key) > 0", name="key_not_empty"),
+        CheckConstraint(
+            "(kind = 'area' AND value >= 0 AND value <= 100)"
+            " OR (kind = 'question' AND value >= 1 AND value <= 10)"
+            " OR (kind = 'indicator' AND value >= -1000000000000 AND value <= 1000000000000)",
+            name="value_range",
+        ),
+    )
+
+
+class Action(db.Model):  # type: ignore[name-defined]
+    """One step of a city's roadmap: what, for which areas and questions, who, by when, how far.
+
+    The plan is the city's, across rounds: areas and questions are kept as keys, matched by key
+    in every round's questionnaire (rule 8).
+    """
+
+    __tablename__ = "plan_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    areas: Mapped[list[str]] = mapped_column(JSON, default=list)
+    questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the owner: a member of the city's team, or a named person outside it, or nobody yet
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    owner_name: Mapped[str | None] = mapped_column(String(120))
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[ActionStatus] = mapped_column(
+        str_enum(ActionStatus, "action_status"), default=ActionStatus.PLANNED
+    )
+    progress_note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    city: Mapped[City] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    updates: Mapped[list[ActionUpdate]] = relationship(
+        back_populates="action",
+        order_by="ActionUpdate.id.desc()",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    __table_args__ = (
+        CheckConstraint("length(title) > 0 AND length(title) <= 200", name="title_length"),
+        CheckConstraint(
+            "description IS NULL OR length(description) <= 4000", name="description_length"
+        ),
+        CheckConstraint(
+            "progress_note IS NULL OR length(progress_note) <= 4000", name="note_length"
+        ),
+        CheckConstraint("owner_id IS NULL OR owner_name IS NULL", name="one_owner"),
+        CheckConstraint(
+            "starts_on IS NULL OR due_on IS NULL OR starts_on <= due_on", name="starts_before_due"
+        ),
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        """DESIGN.md: past its due date and neither done nor dropped."""
+        return self.due_on is not None and self.due_on < today and not self.status.is_closed
+
+
+class ActionUpdate(db.Model):  # type: ignore[name-defined]
+    """The history of an action: who changed it, when, its status before and after, the note."""
+
+    __tablename__ = "plan_action_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_action.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(254))  # kept when the user is gone
+    old_status: Mapped[ActionStatus | None] = mapped_column(
+        str_enum(ActionStatus, "update_old_status")
+    )
+    new_status: Mapped[ActionStatus] = mapped_column(str_enum(ActionStatus, "update_new_status"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    action: Mapped[Action] = relationship(back_populates="updates")
+    actor: Mapped[User | None] = relationship()
+
+    __table_args__ = (CheckConstraint("note IS NULL OR length(note) <= 4000", name="note_length"),)

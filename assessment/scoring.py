@@ -30,6 +30,11 @@ Rule 9  Agreed answers: for a question with an agreed answer (a level, ``dont_kn
         score, unscored but applicable, or not applicable. Agreement (rule 6) still comes from
         the respondents' own answers. A question diverges when at least two respondents gave a
         level and their highest and lowest level indices differ by at least ``(n - 1) / 2``.
+Rule 10 Targets: a target (a score or an indicator value, with a due date) is set on a baseline
+        round; ``latest`` is the city's figure in the most recent later round; ``gap`` is target
+        minus latest (minus the baseline without a later one; the other way round for an
+        indicator whose direction is ``lower``); ``met`` when latest reaches the target,
+        otherwise ``missed`` once the due date has passed, otherwise ``open``.
 Rule 11 Indicators: one value per city and round. Progress between two rounds is B - A where
         both exist: ``improved`` when it goes the indicator's direction, ``worsened`` the other
         way, ``unchanged`` at 0. Cohort statistics (rule 7) over the cities with a value, shown
@@ -47,6 +52,7 @@ import math
 import statistics
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal, NamedTuple
 
 DONT_KNOW = "dont_know"
@@ -489,3 +495,48 @@ def indicator_cohort(values: Iterable[float | None], minimum: int) -> dict[str, 
     if statistics_["n"] < minimum:
         return dict.fromkeys(statistics_, None) | {"n": statistics_["n"]}
     return statistics_
+
+
+HIGHER = "higher"
+LOWER = "lower"
+Direction = Literal["higher", "lower"]
+TargetStatus = Literal["met", "missed", "open"]
+
+
+class TargetProgress(NamedTuple):
+    gap: float | None
+    status: TargetStatus
+
+
+def target_progress(
+    target: float,
+    baseline: float | None,
+    latest: float | None,
+    due: date,
+    today: date,
+    direction: Direction = HIGHER,
+) -> TargetProgress:
+    """Rule 10 for one target: its gap and status.
+
+    ``latest`` is the figure of the most recent round after the baseline (None when there is
+    none yet); the gap is then measured from the baseline, and None when neither exists. Only a
+    later round can meet a target: a baseline that already reaches it does not. The due date
+    passes the day after it.
+    """
+    if direction not in (HIGHER, LOWER):
+        raise ValueError(f"direction must be higher or lower, not {direction!r}")
+    current = latest if latest is not None else baseline
+    gap = None
+    if current is not None:
+        gap = target - current if direction == HIGHER else current - target
+    if latest is not None and (latest >= target if direction == HIGHER else latest <= target):
+        return TargetProgress(gap, "met")
+    return TargetProgress(gap, "missed" if due < today else "open")
+
+
+def suggested_area_target(score: float | None) -> float | None:
+    """The default target for an area: the next stage boundary above the score (rule 5), or
+    100 from the last stage; None without a score."""
+    if score is None:
+        return None
+    return next((edge for edge in STAGE_EDGES if edge > score), 100.0)

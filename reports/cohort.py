@@ -66,6 +66,8 @@ def cohort_report_context(round_: Round, language: str) -> dict:
         missing_text=_("insufficient data"),
         band_label=_("Middle half of the cities (first to third quartile)"),
     )
+    from assessment.plan.roadmap import plan_shares  # the plan package imports the survey's
+
     before = previous_round(round_)
     state = data_state([s.assessment.id for s in everyone])
     progress = progress_json(before, round_) if before is not None else []
@@ -84,4 +86,5 @@ def cohort_report_context(round_: Round, language: str) -> dict:
         "progress": progress,
         "data_as_of": state.latest or round_.created_at,
         "data_state": state,
+        "plan_shares": plan_shares([s.city.id for s in submitted]),
     }

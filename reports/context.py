@@ -6,6 +6,7 @@ feed the pages and ``dmat scores``; the templates format them with the ``present
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -117,9 +118,11 @@ def city_radar_chart(
     previous: tuple[Round | None, CityResult | None],
     cohort: CityCohort,
     language: str,
+    targets: Mapping[str, float] | None = None,
 ) -> RadarChart:
     """The city's radar, the same on its results page and in its PDF report: this round, the
-    previous round (where there is one) and the cohort median (where shown)."""
+    previous round (where there is one), the city's targets set on this round (where set) and
+    the cohort median (where shown)."""
     axes = area_axes(round_.questionnaire, language)
     series = [(_("%(city)s, %(round)s", city=city.name, round=round_.name), area_scores(result))]
     before, before_result = previous
@@ -130,6 +133,8 @@ def city_radar_chart(
                 area_scores(before_result),
             )
         )
+    if targets:
+        series.append((_("Target"), dict(targets)))
     median_series = None
     if cohort.any_shown:
         median_series = (
@@ -229,7 +234,12 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
             )
         )
 
-    chart = city_radar_chart(round_, city, result, (before, before_result), cohort, language)
+    from assessment.plan.roadmap import roadmap  # the plan package imports the survey's
+
+    plan = roadmap(city, round_)
+    chart = city_radar_chart(
+        round_, city, result, (before, before_result), cohort, language, plan["plan_radar_targets"]
+    )
     radar = render_radar(
         chart,
         title=_("Radar chart of the area scores; the figures follow in the table below."),
@@ -260,4 +270,5 @@ def city_report_context(round_: Round, city: City, language: str) -> dict:
         "data_as_of": own.assessment.submitted_at or state.latest or round_.created_at,
         "data_state": state,
         "indicators": indicator_table(round_, city.id),
+        **plan,
     }

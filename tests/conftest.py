@@ -24,7 +24,7 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
@@ -258,3 +258,14 @@ def demo(app: Flask):
     logins = load_demo()
     db.session.commit()
     return logins
+
+
+@pytest.fixture
+def no_plans(demo):
+    """The demo programme without the targets and actions of its cities' plans."""
+    from assessment.models import Action, ActionUpdate, Target
+
+    for model in (ActionUpdate, Action, Target):
+        db.session.execute(delete(model))
+    db.session.commit()
+    return demo

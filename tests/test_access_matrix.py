@@ -24,6 +24,7 @@ from assessment.lookups import city_named, round_named, user_with_email
 from assessment.main.vendor import PLOTLY_VERSION
 from assessment.models import (
     AccountToken,
+    Action,
     AgreedAnswer,
     Answer,
     Assessment,
@@ -80,6 +81,10 @@ REOPEN = {"anonymous": LOGIN, "respondent": 403, "leader": 403, "coordinator": O
 INVALID_LINK = dict.fromkeys(ROLES, 410)
 REPORTS = {**PROGRAMME, "leader": 200}
 TEAM_ANSWERS = {**PROGRAMME, "leader": 200}  # members never see each other's answers
+NOT_IN_CITY = {**dict.fromkeys(ROLES, 404), "anonymous": LOGIN}  # another city's action id
+# an action's owner (the respondent) and the leader update its progress; the programme reads
+OWNER_UPDATE = {"anonymous": LOGIN, "respondent": OK, "leader": OK, "coordinator": 403,
+                "admin": 403}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ class World:
     user_b: int
     used_invitation: str  # links used up already: 410 for everyone, whoever sends them
     used_reset: str
+    action_a: int = 0  # an action of city A's plan, owned by the respondent; one of city B's
+    action_b: int = 0
 
 
 def used_link(email: str, purpose: TokenPurpose) -> str:
@@ -118,7 +125,22 @@ def world(demo) -> World:
         user_b=user_with_email("leader@amsterdam.example").id,
         used_invitation=used_link("member3@sofia.example", TokenPurpose.INVITATION),
         used_reset=used_link("member3@sofia.example", TokenPurpose.PASSWORD_RESET),
+        action_a=plan_action("Sofia", "member1@sofia.example"),
+        action_b=plan_action("Amsterdam", "member1@amsterdam.example"),
     )
+
+
+def plan_action(city: str, owner: str) -> int:
+    action = Action(
+        city_id=city_named(city).id,
+        title=f"Πύλη {city}",
+        areas=["data"],
+        questions=[],
+        owner_id=user_with_email(owner).id,
+    )
+    db.session.add(action)
+    db.session.commit()
+    return action.id
 
 
 # endpoint -> list of (method, url(world), expected status per role)
@@ -237,6 +259,69 @@ POLICY = {
             {**LEADER_ONLY, "leader": 404},
         ),
     ],
+    "plan.overview": [
+        ("GET", lambda w: f"/plan/rounds/{w.closed_round}", PROGRAMME),
+        ("GET", lambda w: f"/plan/rounds/{w.closed_round}?country=BG&sort=last_update", PROGRAMME),
+    ],
+    "plan.plan": [
+        ("GET", lambda w: f"/plan/{w.city_a}", OWN_CITY),
+        ("GET", lambda w: f"/plan/{w.city_b}", OTHER_CITY),
+        ("GET", lambda w: f"/plan/{w.city_a}?status=done&show=overdue", OWN_CITY),
+    ],
+    "plan.action": [
+        ("GET", lambda w: f"/plan/{w.city_a}/actions/{w.action_a}", OWN_CITY),
+        ("GET", lambda w: f"/plan/{w.city_b}/actions/{w.action_b}", OTHER_CITY),
+        ("GET", lambda w: f"/plan/{w.city_a}/actions/{w.action_b}", NOT_IN_CITY),
+    ],
+    "plan.new_action": [
+        ("GET", lambda w: f"/plan/{w.city_a}/actions/new", LEADER_ONLY),
+        ("GET", lambda w: f"/plan/{w.city_b}/actions/new", {**LEADER_ONLY, "leader": 404}),
+        ("POST", lambda w: f"/plan/{w.city_a}/actions/new", {**LEADER_ONLY, "leader": OK}),
+    ],
+    "plan.edit_action": [
+        (
+            "POST",
+            lambda w: f"/plan/{w.city_a}/actions/{w.action_a}/edit",
+            {**LEADER_ONLY, "leader": OK},
+        ),
+        (
+            "POST",
+            lambda w: f"/plan/{w.city_b}/actions/{w.action_b}/edit",
+            {**LEADER_ONLY, "leader": 404},
+        ),
+    ],
+    "plan.update_action": [
+        ("POST", lambda w: f"/plan/{w.city_a}/actions/{w.action_a}/progress", OWNER_UPDATE),
+        (
+            "POST",
+            lambda w: f"/plan/{w.city_b}/actions/{w.action_b}/progress",
+            {**OWNER_UPDATE, "respondent": 404, "leader": 404},
+        ),
+    ],
+    "plan.remove_action": [
+        (
+            "POST",
+            lambda w: f"/plan/{w.city_a}/actions/{w.action_a}/remove",
+            {**LEADER_ONLY, "leader": OK},
+        ),
+        (
+            "POST",
+            lambda w: f"/plan/{w.city_b}/actions/{w.action_b}/remove",
+            {**LEADER_ONLY, "leader": 404},
+        ),
+    ],
+    "plan.set_targets": [
+        (
+            "POST",
+            lambda w: f"/plan/{w.city_a}/targets/{w.closed_round}",
+            {**LEADER_ONLY, "leader": OK},
+        ),
+        (
+            "POST",
+            lambda w: f"/plan/{w.city_b}/targets/{w.closed_round}",
+            {**LEADER_ONLY, "leader": 404},
+        ),
+    ],
     "audit.events": [("GET", lambda w: "/audit", PROGRAMME)],
     "compare.index": [("GET", lambda w: "/compare/", PROGRAMME)],
     "compare.dashboard": [("GET", lambda w: f"/compare/rounds/{w.open_round}", PROGRAMME)],
@@ -328,6 +413,7 @@ POLICY = {
     "api.openapi": [("GET", lambda w: "/api/v1/openapi.json", PUBLIC)],
     "api.rounds": [("GET", lambda w: "/api/v1/rounds", API)],
     "api.round_detail": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}", API)],
+    "api.plans": [("GET", lambda w: f"/api/v1/rounds/{w.closed_round}/plans", API)],
     "api.scores": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/scores", API)],
     "api.cohort": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/cohort", API)],
     "api.questions": [("GET", lambda w: f"/api/v1/rounds/{w.open_round}/questions", API)],

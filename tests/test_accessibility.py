@@ -201,13 +201,13 @@ def test_the_focus_check_finds_a_hidden_or_faint_focus(live_server, page):
 
 
 def test_the_chart_check_finds_faint_or_cut_off_text_and_undecided_contrast(
-    demo, live_server, page
+    no_plans, live_server, page
 ):
     """A pale tick label is reported with its contrast and a title pushed out of the chart as cut
     off; text that axe cannot decide about outside a chart is reported too."""
     baseline = db.session.scalar(select(Round).where(Round.name == BASELINE))
     sofia = db.session.scalar(select(City).where(City.name == "Sofia"))
-    log_in(page, live_server.url, demo["coordinator"])
+    log_in(page, live_server.url, no_plans["coordinator"])
     page.goto(f"{live_server.url}/results/{baseline.id}/{sofia.id}")
     page.wait_for_function(CHARTS_DRAWN)
     measured, lowest, problems = chart_contrast(page)

@@ -47,7 +47,7 @@ def imported_modules(path: Path, package: str) -> set[str]:
 
 def test_the_blueprint_packages_are_the_features():
     assert BLUEPRINT_PACKAGES == [
-        "admin", "api", "audit", "auth", "compare", "main", "pdf", "survey"
+        "admin", "api", "audit", "auth", "compare", "main", "pdf", "plan", "survey"
     ]  # fmt: skip
 
 

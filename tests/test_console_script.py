@@ -64,6 +64,7 @@ COMMANDS = {
     "indicators import",
     "init",
     "questionnaire from-samm",
+    "plan",
     "questionnaire import",
     "questionnaire translations export",
     "questionnaire translations import",
@@ -74,6 +75,7 @@ COMMANDS = {
     "restore",
     "round create",
     "scores",
+    "targets import",
     "token create",
     "user create",
 }
@@ -367,7 +369,12 @@ def test_export_in_every_format_and_its_answers_import_again(console):
     out = console.ok("export", "--round", ROUND, "--format", "csv", "-o", str(folder / "r.zip"))
     assert out.startswith(f"Exported '{ROUND}' as csv to {folder / 'r.zip'} (")
     with zipfile.ZipFile(folder / "r.zip") as archive:
-        assert sorted(archive.namelist()) == ["agreed.csv", "answers.csv", "scores.csv"]
+        assert sorted(archive.namelist()) == [
+            "agreed.csv",
+            "answers.csv",
+            "plans.csv",
+            "scores.csv",
+        ]
         answers = archive.read("answers.csv").decode("utf-8")
         scores = list(csv.DictReader(io.StringIO(archive.read("scores.csv").decode("utf-8"))))
     assert len(answers.splitlines()) == 121 and "мария@sofia.example" in answers
@@ -375,7 +382,7 @@ def test_export_in_every_format_and_its_answers_import_again(console):
     assert overall == {"Θεσσαλονίκη": "12.5", "София": "75.0"}
     console.ok("export", "--round", ROUND, "--format", "xlsx", "-o", str(folder / "r.xlsx"))
     workbook = load_workbook(folder / "r.xlsx")
-    assert workbook.sheetnames == ["answers", "scores", "agreed", "questions"]
+    assert workbook.sheetnames == ["answers", "scores", "agreed", "questions", "plans"]
     assert workbook["answers"].max_row == 121
     console.ok("export", "--round", ROUND, "--format", "json", "-o", str(folder / "r.json"))
     exported = json.loads((folder / "r.json").read_text(encoding="utf-8"))

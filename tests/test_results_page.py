@@ -84,8 +84,9 @@ def test_figures_are_those_of_dmat_scores(client, demo, dmat):
 
     chart = radar(text)
     assert chart["scale"] == [0.0, 100.0]
-    city_series, cohort = chart["series"]
+    city_series, target, cohort = chart["series"]  # the demo city set targets on the round
     assert city_series["name"] == "Sofia, 2020 baseline"  # as in the PDF report
+    assert target["name"] == "Target" and any(v is not None for v in target["values"])
     assert city_series["values"] == [expected["areas"][k]["score"] for k in areas]  # unrounded
     assert cohort["dashed"] is True and "21" in cohort["name"]
     assert f"/vendor/plotly-{PLOTLY_VERSION}.min.js" in text and "cdn" not in text.lower()

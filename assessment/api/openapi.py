@@ -245,6 +245,25 @@ SCHEMAS = {
     },
 }
 
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+SCHEMAS["CityPlan"] = {  # the plans overview (assessment/plan/overview.py)
+    "type": "object",
+    "description": "Targets set on the round (rule 10 status) and the city's actions, counted.",
+    "required": ["city", "country", "submitted", "targets", "actions", "last_update"],
+    "additionalProperties": False,
+    "properties": {
+        "city": {"type": "string"},
+        "country": {"type": "string"},
+        "submitted": {"type": "boolean"},
+        "targets": {**COUNTS, "required": ["met", "open", "missed"]},
+        "actions": {
+            **COUNTS,
+            "required": ["total", "planned", "in_progress", "done", "dropped", "overdue"],
+        },
+        "last_update": {"type": "string", "format": "date-time", "nullable": True},
+    },
+}
+
 
 def _list(name: str) -> dict:
     return {"type": "array", "items": _ref(name)}
@@ -288,6 +307,13 @@ def openapi_document() -> dict:
                 _list("QuestionCohort"),
                 [round_id, COHORT_STATUS],
                 (400, *with_round),
+            ),
+            "/rounds/{round_id}/plans": _get(
+                "Each city's plan: targets set on the round met, open and missed (rule 10), "
+                "actions by status and overdue, the last change; sorted by city name",
+                _list("CityPlan"),
+                [round_id],
+                with_round,
             ),
             "/progress": _get(
                 "Progress (rule 8) of every city assessed in both rounds",

@@ -186,6 +186,14 @@ def questions(round_id: int):
     )
 
 
+@bp.get(f"/rounds/<{ID}:round_id>/plans")
+def plans(round_id: int):
+    from ..plan.overview import plans_overview  # the plan's own rows
+
+    round_ = db.get_or_404(Round, round_id, description=f"no round with id {round_id}")
+    return jsonify([row.as_json() for row in plans_overview(round_)])
+
+
 @bp.get("/progress")
 def progress():
     ids = []

@@ -30,6 +30,13 @@ ACTIONS = (
     "agreed_answers_imported",
     "questionnaire_translated",
     "indicators_imported",
+    "targets_imported",
+    "target_set",
+    "target_removed",
+    "action_added",
+    "action_changed",
+    "action_updated",
+    "action_removed",
 )
 
 

@@ -34,6 +34,13 @@ ACTION_LABELS = {
     "agreed_answers_imported": _l("agreed answers imported"),
     "questionnaire_translated": _l("questionnaire translated"),
     "indicators_imported": _l("indicator values imported"),
+    "targets_imported": _l("targets imported"),
+    "target_set": _l("target set"),
+    "target_removed": _l("target removed"),
+    "action_added": _l("plan action added"),
+    "action_changed": _l("plan action changed"),
+    "action_updated": _l("plan action progress updated"),
+    "action_removed": _l("plan action removed"),
 }
 
 

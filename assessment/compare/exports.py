@@ -177,6 +177,8 @@ def export_bytes(round_: Round, fmt: str, language: str | None = None) -> bytes:
     questionnaire's first language when None)."""
     if fmt == "xlsx":
         return _xlsx(round_, language or round_.questionnaire.languages[0])
+    from ..plan.overview import PLAN_EXPORT_COLUMNS, plan_export_rows  # the plan's own rows
+
     scores, cohort = _scored(round_)
     if fmt == "csv":
         out = io.BytesIO()
@@ -186,6 +188,7 @@ def export_bytes(round_: Round, fmt: str, language: str | None = None) -> bytes:
             archive.writestr("agreed.csv", csv_text(AGREED_COLUMNS, agreed_rows(round_)))
             if has_indicators(round_):
                 archive.writestr("indicators.csv", csv_text(EXPORT_COLUMNS, indicator_rows(round_)))
+            archive.writestr("plans.csv", csv_text(PLAN_EXPORT_COLUMNS, plan_export_rows(round_)))
         return out.getvalue()
     if fmt == "json":
         return _json(round_, scores, cohort).encode()
@@ -267,13 +270,15 @@ def _xlsx(round_: Round, language: str) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from ..plan.overview import PLAN_EXPORT_COLUMNS, plan_export_rows  # the plan's own rows
+
     bold = Font(bold=True)
 
     def sheet_of(title: str, header: tuple[str, ...]):
         """A sheet with its column widths, its header frozen above the rows, in bold."""
         sheet = workbook.create_sheet(title)
         for index, name in enumerate(header, 1):
-            sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[name]
+            sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, 12)
         sheet.freeze_panes = "A2"
         row = []
         for name in header:
@@ -318,12 +323,17 @@ def _xlsx(round_: Round, language: str) -> bytes:
         indicators = sheet_of("indicators", EXPORT_COLUMNS)
         for row in indicator_rows(round_):
             indicators.append(cells(indicators, EXPORT_COLUMNS, row))
+    plans = sheet_of("plans", PLAN_EXPORT_COLUMNS)  # the cities' plans (assessment/plan)
+    for row in plan_export_rows(round_):
+        plans.append(cells(plans, PLAN_EXPORT_COLUMNS, row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
 def _json(round_: Round, scores: list[dict], cohort: dict) -> str:
+    from ..plan.overview import plans_overview  # the plan's own rows
+
     document = {
         "round": round_.name,
         "questionnaire": round_.questionnaire.label,
@@ -331,6 +341,7 @@ def _json(round_: Round, scores: list[dict], cohort: dict) -> str:
         "cohort": cohort,
         "answers": [_json_row(ANSWER_COLUMNS, row) for row in answer_rows(round_)],
         "agreed": [_json_row(AGREED_COLUMNS, row) for row in agreed_rows(round_)],
+        "plans": [row.as_json() for row in plans_overview(round_)],
     }
     if has_indicators(round_):
         document["indicators"] = indicators_json(round_)

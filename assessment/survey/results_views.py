@@ -19,7 +19,7 @@ from ..errors import DmatError
 from ..extensions import db
 from ..indicators.queries import indicator_table
 from ..insights import next_steps, weakest_questions
-from ..models import City
+from ..models import City, Role
 from ..presentation import stage_text
 from ..results import COHORT_MINIMUM, answer_counts, city_cohort, round_scores
 from ..scoring import STAGE_EDGES
@@ -45,6 +45,7 @@ def results(round_id: int, city_id: int):
         abort(404)
     (scores,) = found
     programme = current_user.role in PROGRAMME_ROLES
+    can_plan = current_user.role == Role.LEADER
     if not scores.assessment.is_submitted and not programme:
         return render_template("survey/results_pending.html", round=round_, city=city)
     questionnaire = round_.questionnaire
@@ -53,7 +54,12 @@ def results(round_id: int, city_id: int):
     areas = questionnaire.areas
     cohort = city_cohort(round_)  # the same figures as the city's PDF report
     before, before_result = previous = previous_result(round_, city)
-    chart = city_radar_chart(round_, city, scores.result, previous, cohort, language)
+    from ..plan.queries import default_due, results_targets  # the plan package imports survey
+
+    plan_targets = results_targets(round_, city, scores.result)
+    chart = city_radar_chart(
+        round_, city, scores.result, previous, cohort, language, plan_targets["series"]
+    )
     return render_template(
         "survey/results.html",
         round=round_,
@@ -73,6 +79,10 @@ def results(round_id: int, city_id: int):
         fallback=fallback,
         programme=programme,
         indicators=indicator_table(round_, city.id),
+        plan_targets=plan_targets,
+        can_set_targets=can_plan and scores.assessment.is_submitted,
+        can_plan=can_plan,
+        default_due=default_due(),
     )
 
 

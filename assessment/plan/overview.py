@@ -1,0 +1,167 @@
+"""The coordinators' plans overview of a round: per city, its targets set on the round (met,
+open, missed by rule 10) and its actions (done, in progress, overdue), and the last change.
+
+Actions are counted by one GROUP BY; targets go through ``queries.target_states`` (rule 10,
+one set of score aggregates per later round). The number of queries does not grow with the
+cities. The page, the exports and the API read their rows from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, func, select
+
+from ..extensions import db
+from ..models import Action, ActionStatus, Assessment, City, Round, Target
+from . import queries
+
+CLOSED = (ActionStatus.DONE.value, ActionStatus.DROPPED.value)
+
+
+@dataclass
+class CityPlan:
+    city: City
+    submitted: bool
+    targets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TARGET_STATUSES, 0))
+    actions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTION_COUNTS, 0))
+    last_update: datetime | None = None
+
+    def figure(self, column: str):
+        """The value a column sorts by."""
+        if column == "city":
+            return self.city.name.casefold()
+        if column == "last_update":
+            return self.last_update
+        if column.startswith("targets_"):
+            return self.targets[column.removeprefix("targets_")]
+        return self.actions[column.removeprefix("actions_")]
+
+    def as_json(self) -> dict:
+        return {
+            "city": self.city.name,
+            "country": self.city.country,
+            "submitted": self.submitted,
+            "targets": dict(self.targets),
+            "actions": dict(self.actions),
+            "last_update": self.last_update.isoformat() if self.last_update else None,
+        }
+
+
+TARGET_STATUSES = ("met", "open", "missed")
+ACTION_COUNTS = ("total", "planned", "in_progress", "done", "dropped", "overdue")
+SORT_COLUMNS = (
+    "city", *(f"targets_{s}" for s in TARGET_STATUSES),
+    *(f"actions_{s}" for s in ACTION_COUNTS), "last_update",
+)  # fmt: skip
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if isinstance(b, str):  # SQLite returns aggregates of datetimes as text
+        b = datetime.fromisoformat(b)
+    if b is not None and b.tzinfo is None:
+        from datetime import UTC
+
+        b = b.replace(tzinfo=UTC)
+    if a is None or (b is not None and b > a):
+        return b
+    return a
+
+
+def plans_overview(
+    round_: Round,
+    country: str = "",
+    sort: str = "city",
+    descending: bool = False,
+    on: date | None = None,
+) -> list[CityPlan]:
+    """One row per city with an assessment in the round (of ``country`` when given)."""
+    on = on or queries.today()
+    query = (
+        select(City, Assessment.status)
+        .join(Assessment, Assessment.city_id == City.id)
+        .where(Assessment.round_id == round_.id)
+    )
+    if country:
+        query = query.where(City.country == country)
+    rows = {
+        city.id: CityPlan(city, status == "submitted")
+        for city, status in db.session.execute(query.order_by(City.name))
+    }
+    in_round = select(Assessment.city_id).where(Assessment.round_id == round_.id)
+    overdue = case(
+        (and_(Action.due_on < on, Action.status.not_in(CLOSED)), 1), else_=0
+    )
+    counts = db.session.execute(
+        select(
+            Action.city_id, Action.status, func.count(), func.sum(overdue),
+            func.max(Action.updated_at),
+        )
+        .where(Action.city_id.in_(in_round))
+        .group_by(Action.city_id, Action.status)
+    )  # fmt: skip
+    for city_id, status, count, late, changed in counts:
+        row = rows.get(city_id)
+        if row is None:
+            continue
+        row.actions[ActionStatus(status).value] += count
+        row.actions["total"] += count
+        row.actions["overdue"] += int(late or 0)
+        row.last_update = _later(row.last_update, changed)
+    for city_id, changed in db.session.execute(
+        select(Target.city_id, func.max(Target.updated_at))
+        .where(Target.baseline_round_id == round_.id, Target.city_id.in_(in_round))
+        .group_by(Target.city_id)
+    ):
+        if city_id in rows:
+            rows[city_id].last_update = _later(rows[city_id].last_update, changed)
+    states = queries.target_states(None, on, baseline=round_, gaps=False)
+    for city_id, found in states.items():
+        if city_id in rows:
+            for state in found:
+                rows[city_id].targets[state.status] += 1
+    ordered = list(rows.values())
+    if sort not in SORT_COLUMNS:
+        sort = "city"
+    if sort != "city" or descending:
+
+        def by(row: CityPlan):
+            value = row.figure(sort)  # None (never changed) sorts before any date
+            return (value is not None, value if value is not None else 0, row.city.name)
+
+        ordered.sort(key=by, reverse=descending)
+    return ordered
+
+
+def countries(round_: Round) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(City.country)
+            .join(Assessment, Assessment.city_id == City.id)
+            .where(Assessment.round_id == round_.id)
+            .distinct()
+            .order_by(City.country)
+        )
+    )
+
+
+PLAN_EXPORT_COLUMNS = (
+    "city", "country", "submitted", *(f"targets_{s}" for s in TARGET_STATUSES),
+    *(f"actions_{s}" for s in ACTION_COUNTS), "last_update",
+)  # fmt: skip
+
+
+def plan_export_rows(round_: Round) -> list[list]:
+    """The plans sheet of a round's export: one row per city, as the overview counts."""
+    return [
+        [
+            row.city.name,
+            row.city.country,
+            "yes" if row.submitted else "no",
+            *(row.targets[s] for s in TARGET_STATUSES),
+            *(row.actions[s] for s in ACTION_COUNTS),
+            row.last_update.isoformat() if row.last_update else None,
+        ]
+        for row in plans_overview(round_)
+    ]

@@ -1,0 +1,379 @@
+"""Reading a city's plan: its targets with their gap and status (rule 10), and its actions.
+
+Three rules each live in one function here, so that the pages, the PDF, the exports, the API and
+``dmat plan`` agree, and so that indicators (values per city and round) need only two changes:
+``target_keys`` says which keys of a questionnaire may have a target, ``round_figures`` gives
+the city's figure for each key in a round, and ``round_opened`` orders rounds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import scoring
+from ..columns import utcnow
+from ..extensions import db
+from ..models import Action, City, Questionnaire, Round, Target, TargetKind
+
+
+def today() -> date:
+    """The day due dates are compared with: today in UTC."""
+    return utcnow().date()
+
+
+# rounds -------------------------------------------------------------------------------------------
+def round_opened(round_: Round) -> datetime:
+    """When a round opened, which orders rounds (rule 10): its creation time for now."""
+    return round_.created_at
+
+
+def rounds_in_order(rounds: Iterable[Round]) -> list[Round]:
+    """Rounds from the first opened to the last (ties by id)."""
+    return sorted(rounds, key=lambda r: (round_opened(r), r.id))
+
+
+def later_rounds(baseline: Round, rounds: Iterable[Round]) -> list[Round]:
+    """The rounds opened after ``baseline`` with a questionnaire of the same key, latest first."""
+    key = baseline.questionnaire.key
+    ordered = rounds_in_order(rounds)
+    position = (round_opened(baseline), baseline.id)
+    return [
+        r
+        for r in reversed(ordered)
+        if (round_opened(r), r.id) > position and r.questionnaire.key == key
+    ]
+
+
+# which keys may have a target, and the figures they are measured by ------------------------------
+@dataclass(frozen=True)
+class TargetKey:
+    """A key that may have a target in a questionnaire, and how its target is read."""
+
+    kind: TargetKind
+    key: str
+    title: dict[str, str]
+    levels: int | None = None  # a question's number of levels
+    direction: scoring.Direction = scoring.HIGHER
+    area: str | None = None  # the area of a question
+
+    def target_figure(self, value: float) -> float:
+        """The figure a target value stands for: a question's target level as its score."""
+        if self.kind == TargetKind.QUESTION and self.levels is not None:
+            return scoring.question_score(int(value) - 1, self.levels)
+        return value
+
+
+def target_keys(questionnaire: Questionnaire) -> dict[tuple[TargetKind, str], TargetKey]:
+    """Every key of a questionnaire that may have a target: its areas and questions (and, once
+    questionnaires have them, its indicators)."""
+    found: dict[tuple[TargetKind, str], TargetKey] = {}
+    for area in questionnaire.areas:
+        found[(TargetKind.AREA, area.key)] = TargetKey(TargetKind.AREA, area.key, area.title)
+        for question in area.questions:
+            found[(TargetKind.QUESTION, question.key)] = TargetKey(
+                TargetKind.QUESTION, question.key, question.text, question.level_count,
+                area=area.key,
+            )  # fmt: skip
+    return found
+
+
+Figures = dict[tuple[int, int], dict[tuple[TargetKind, str], float]]
+"""(round id, city id) -> (kind, key) -> the city's figure in that round."""
+
+
+def round_figures(
+    rounds: Iterable[Round], city_ids: Collection[int], memo: dict | None = None
+) -> Figures:
+    """The figure of every key that may have a target, for each city in each round: area and
+    question scores (rules 1-4, 9). One set of aggregates per round, whatever the cities.
+
+    ``memo`` (a dict the caller keeps for one page) saves scoring a round twice for the same
+    cities."""
+    from ..results import round_scores
+
+    figures: Figures = {}
+    memo = {} if memo is None else memo
+    for round_ in rounds:
+        key = (round_.id, frozenset(city_ids))
+        if key in memo:
+            figures.update(memo[key])
+            continue
+        own_round: Figures = {}
+        for scores in round_scores(round_, city_ids, agreement=False):
+            own: dict[tuple[TargetKind, str], float] = {}
+            for key, area in scores.result.areas.items():
+                if area.score is not None:
+                    own[(TargetKind.AREA, key)] = area.score
+            for key, score in scores.result.question_scores.items():
+                if score is not None:
+                    own[(TargetKind.QUESTION, key)] = score
+            own_round[(round_.id, scores.city.id)] = own
+        memo[key] = own_round
+        figures.update(own_round)
+    return figures
+
+
+# targets ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RoundFigure:
+    round: Round
+    value: float | None
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """A target with what rule 10 makes of it."""
+
+    target: Target
+    spec: TargetKey | None  # None when the key is no longer in the baseline's questionnaire
+    figure: float  # the target as a figure (a question's level as its score)
+    baseline: RoundFigure  # its value None when the city has no figure in the baseline round
+    latest: RoundFigure | None
+    gap: float | None
+    status: scoring.TargetStatus
+
+
+KIND_ORDER = {TargetKind.AREA: 0, TargetKind.QUESTION: 1, TargetKind.INDICATOR: 2}
+
+
+def target_states(
+    city_ids: Collection[int] | None = None,
+    on: date | None = None,
+    baseline: Round | None = None,
+    gaps: bool = True,
+    memo: dict | None = None,
+) -> dict[int, list[TargetState]]:
+    """Each city's targets (city id -> targets) with baseline, latest, gap and status, all of
+    them or those set on ``baseline``; the number of queries grows with the rounds, not with
+    the cities or targets. ``gaps=False`` leaves out the baseline figures (a status needs only
+    the later rounds'), and with them the gap of a target without a later round."""
+    on = on or today()
+    query = select(Target).options(joinedload(Target.baseline_round))
+    if city_ids is not None:
+        query = query.where(Target.city_id.in_(city_ids))
+    if baseline is not None:
+        query = query.where(Target.baseline_round_id == baseline.id)
+    targets = db.session.scalars(query).all()
+    if not targets:
+        return {}
+    rounds = db.session.scalars(
+        select(Round).options(joinedload(Round.questionnaire))
+    ).unique().all()
+    keys_of = {r.id: target_keys(r.questionnaire) for r in rounds}
+    baselines = {t.baseline_round for t in targets}
+    wanted = {r for b in baselines for r in later_rounds(b, rounds)}
+    if gaps:
+        wanted |= baselines
+    figures = round_figures(rounds_in_order(wanted), {t.city_id for t in targets}, memo)
+    later = {b.id: later_rounds(b, rounds) for b in baselines}
+    found: dict[int, list[TargetState]] = defaultdict(list)
+    for target in targets:
+        found[target.city_id].append(_state(target, later, keys_of, figures, on))
+    for states in found.values():
+        states.sort(
+            key=lambda s: (
+                round_opened(s.target.baseline_round), KIND_ORDER[s.target.kind], s.target.key
+            )
+        )
+    return found
+
+
+def _state(target: Target, later, keys_of, figures: Figures, on: date) -> TargetState:
+    baseline_round = target.baseline_round
+    index = (target.kind, target.key)
+    spec = keys_of[baseline_round.id].get(index)
+    figure = spec.target_figure(target.value) if spec is not None else target.value
+    value = figures.get((baseline_round.id, target.city_id), {}).get(index)
+    baseline = RoundFigure(baseline_round, value)
+    latest = None
+    for round_ in later[baseline_round.id]:
+        value = figures.get((round_.id, target.city_id), {}).get(index)
+        if value is not None:
+            latest = RoundFigure(round_, value)
+            break
+    gap, status = scoring.target_progress(
+        figure,
+        baseline.value,
+        latest.value if latest else None,
+        target.due_on,
+        on,
+        spec.direction if spec is not None else scoring.HIGHER,
+    )
+    return TargetState(target, spec, figure, baseline, latest, gap, status)
+
+
+# actions ------------------------------------------------------------------------------------------
+def owner_label(action: Action) -> str | None:
+    """Who owns an action, as shown: a member's name (or e-mail), or the outside person's name."""
+    if action.owner is not None:
+        return action.owner.name or action.owner.email
+    return action.owner_name
+
+
+def city_actions(city_ids: Collection[int] | None = None) -> dict[int, list[Action]]:
+    """Each city's actions (city id -> actions), by due date (none last), then title."""
+    query = select(Action).options(joinedload(Action.owner))
+    if city_ids is not None:
+        query = query.where(Action.city_id.in_(city_ids))
+    found: dict[int, list[Action]] = defaultdict(list)
+    for action in db.session.scalars(query):
+        found[action.city_id].append(action)
+    for actions in found.values():
+        actions.sort(key=lambda a: (a.due_on is None, a.due_on or date.min, a.title, a.id))
+    return found
+
+
+# the JSON of ``dmat plan`` ------------------------------------------------------------------------
+def plan_json(city_ids: Collection[int] | None = None, on: date | None = None) -> list[dict]:
+    """DESIGN.md's plan objects, one per city (all of them, or ``city_ids``), by city name."""
+    on = on or today()
+    query = select(City).order_by(City.name)
+    if city_ids is not None:
+        query = query.where(City.id.in_(city_ids))
+    cities = db.session.scalars(query).all()
+    ids = [city.id for city in cities]
+    states = target_states(ids, on)
+    actions = city_actions(ids)
+    return [
+        {
+            "city": city.name,
+            "targets": [target_json(state) for state in states.get(city.id, [])],
+            "actions": [action_json(action, on) for action in actions.get(city.id, [])],
+            "indicators": [],
+        }
+        for city in cities
+    ]
+
+
+def _figure_json(figure: RoundFigure | None) -> dict | None:
+    return None if figure is None else {"round": figure.round.name, "value": figure.value}
+
+
+def target_json(state: TargetState) -> dict:
+    target = state.target
+    found = {
+        "key": target.key,
+        "kind": target.kind.value,
+        "target": state.figure,
+        "due": target.due_on.isoformat(),
+        "baseline": {"round": state.baseline.round.name, "value": state.baseline.value},
+        "latest": _figure_json(state.latest),
+        "gap": state.gap,
+        "status": state.status,
+    }
+    if target.kind == TargetKind.QUESTION:
+        found["level"] = int(target.value)
+    return found
+
+
+def action_json(action: Action, on: date) -> dict:
+    return {
+        "title": action.title,
+        "areas": list(action.areas),
+        "questions": list(action.questions),
+        "owner": owner_label(action),
+        "start": action.starts_on.isoformat() if action.starts_on else None,
+        "due": action.due_on.isoformat() if action.due_on else None,
+        "status": action.status.value,
+        "overdue": action.is_overdue(on),
+        "progress_note": action.progress_note,
+    }
+
+
+
+# what the pages show -----------------------------------------------------------------------------
+def city_rounds(city_id: int) -> list[Round]:
+    """The rounds in which the city has submitted its assessment, first opened first."""
+    from ..models import Assessment, AssessmentStatus
+
+    rounds = db.session.scalars(
+        select(Round)
+        .join(Assessment, Assessment.round_id == Round.id)
+        .where(Assessment.city_id == city_id, Assessment.status == AssessmentStatus.SUBMITTED)
+    ).all()
+    return rounds_in_order(rounds)
+
+
+def movements(
+    city_id: int, rounds: list[Round], memo: dict | None = None
+) -> dict[tuple[TargetKind, str], list[RoundFigure]]:
+    """How each area and question moved over ``rounds``: (kind, key) -> its figure per round
+    where it has one, in round order (questions matched by key, rule 8)."""
+    figures = round_figures(rounds, [city_id], memo)
+    found: dict[tuple[TargetKind, str], list[RoundFigure]] = defaultdict(list)
+    for round_ in rounds:
+        for index, value in figures.get((round_.id, city_id), {}).items():
+            found[index].append(RoundFigure(round_, value))
+    return found
+
+
+def radar_targets(states: list[TargetState], round_: Round) -> dict[str, float]:
+    """The radar's "Target" series for a round: the area targets set on this round, or, when
+    none is, those of the latest earlier baseline (what the city was aiming for)."""
+    areas = [s for s in states if s.target.kind == TargetKind.AREA]
+    here = [s for s in areas if s.target.baseline_round_id == round_.id]
+    if not here:
+        opened = (round_opened(round_), round_.id)
+        earlier = [
+            s for s in areas
+            if (round_opened(s.target.baseline_round), s.target.baseline_round_id) < opened
+            and s.target.baseline_round.questionnaire.key == round_.questionnaire.key
+        ]  # fmt: skip
+        if earlier:
+            latest = max(
+                (round_opened(s.target.baseline_round), s.target.baseline_round_id)
+                for s in earlier
+            )
+            here = [s for s in earlier if s.target.baseline_round_id == latest[1]]
+    return {s.target.key: s.figure for s in here}
+
+
+@dataclass(frozen=True)
+class AreaTargetRow:
+    """An area on the results page: its score, the suggested target and the one set, if any."""
+
+    key: str
+    title: dict[str, str]
+    score: float | None
+    suggested: float | None
+    state: TargetState | None
+
+
+def results_targets(round_: Round, city: City, result: scoring.CityResult) -> dict:
+    """The targets part of a city's results page for a round: one row per area, the question
+    targets, and the radar's target series (area key -> target)."""
+    every = target_states([city.id]).get(city.id, [])
+    states = [s for s in every if s.target.baseline_round_id == round_.id]
+    by_key = {(s.target.kind, s.target.key): s for s in states}
+    rows = [
+        AreaTargetRow(
+            area.key,
+            area.title,
+            result.areas[area.key].score,
+            scoring.suggested_area_target(result.areas[area.key].score),
+            by_key.get((TargetKind.AREA, area.key)),
+        )
+        for area in round_.questionnaire.areas
+    ]
+    questions = [s for s in states if s.target.kind == TargetKind.QUESTION]
+    return {
+        "areas": rows,
+        "questions": questions,
+        "series": radar_targets(every, round_),
+    }
+
+
+def default_due() -> str:
+    """The due date a new target is offered: two years from today (programmes run an
+    assessment round every two years), as ``YYYY-MM-DD``."""
+    day = today()
+    try:
+        return day.replace(year=day.year + 2).isoformat()
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 2, day=28).isoformat()
