@@ -6,6 +6,7 @@ import json
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from ..extensions import db
 from ..lookups import city_named, round_named
@@ -27,7 +28,8 @@ def targets_import(round_name: str, file: str) -> None:
 
     round_ = round_named(round_name)
     rows = read_targets_file(read_input_file(file), file)
-    summary = import_targets(round_, rows, file)
+    with force_locale("en"):  # the command line speaks English, outside any request
+        summary = import_targets(round_, rows, file)
     db.session.commit()
     click.echo(
         f"Imported {counted(summary.rows, 'target')} for "
@@ -39,6 +41,7 @@ def targets_import(round_name: str, file: str) -> None:
 PLAN_COLUMNS = (
     "city", "record", "kind", "key", "title", "target", "due", "baseline_round", "baseline",
     "latest_round", "latest", "gap", "status", "overdue", "owner", "areas", "questions",
+    "change", "trend", "source",
 )  # fmt: skip
 
 
@@ -67,7 +70,8 @@ def plan_command(city_name: str | None, output_format: str) -> None:
 
 
 def plan_rows(plans: list[dict]) -> list[tuple]:
-    """One line per target and per action, unrounded like the JSON."""
+    """One line per target, per action and per indicator, unrounded like the JSON. An
+    indicator's line has its previous value as ``baseline`` and its latest as ``latest``."""
     rows: list[tuple] = []
     for plan in plans:
         for t in plan["targets"]:
@@ -75,13 +79,20 @@ def plan_rows(plans: list[dict]) -> list[tuple]:
             rows.append((
                 plan["city"], "target", t["kind"], t["key"], "", t["target"], t["due"],
                 t["baseline"]["round"], t["baseline"]["value"], latest.get("round"),
-                latest.get("value"), t["gap"], t["status"], "", "", "", "",
+                latest.get("value"), t["gap"], t["status"], "", "", "", "", "", "", "",
             ))  # fmt: skip
         for a in plan["actions"]:
             rows.append((
                 plan["city"], "action", "", "", a["title"], "", a["due"], "", "", "", "", "",
                 a["status"], "yes" if a["overdue"] else "no", a["owner"],
-                " ".join(a["areas"]), " ".join(a["questions"]),
+                " ".join(a["areas"]), " ".join(a["questions"]), "", "", "",
+            ))  # fmt: skip
+        for i in plan["indicators"]:
+            previous = i["previous"] or {}
+            rows.append((
+                plan["city"], "indicator", "indicator", i["key"], "", "", "",
+                previous.get("round"), previous.get("value"), i["round"], i["value"], "", "",
+                "", "", "", "", i["change"], i["trend"], i["source"],
             ))  # fmt: skip
     return rows
 

@@ -61,6 +61,7 @@ class TargetKey:
     levels: int | None = None  # a question's number of levels
     direction: scoring.Direction = scoring.HIGHER
     area: str | None = None  # the area of a question
+    unit: str | None = None  # an indicator's unit (indicators/values.py UNIT_RANGES)
 
     def target_figure(self, value: float) -> float:
         """The figure a target value stands for: a question's target level as its score."""
@@ -70,8 +71,8 @@ class TargetKey:
 
 
 def target_keys(questionnaire: Questionnaire) -> dict[tuple[TargetKind, str], TargetKey]:
-    """Every key of a questionnaire that may have a target: its areas and questions (and, once
-    questionnaires have them, its indicators)."""
+    """Every key of a questionnaire that may have a target: its areas, questions and
+    indicators (an indicator's target is a value in its unit, read in its direction)."""
     found: dict[tuple[TargetKind, str], TargetKey] = {}
     for area in questionnaire.areas:
         found[(TargetKind.AREA, area.key)] = TargetKey(TargetKind.AREA, area.key, area.title)
@@ -80,6 +81,11 @@ def target_keys(questionnaire: Questionnaire) -> dict[tuple[TargetKind, str], Ta
                 TargetKind.QUESTION, question.key, question.text, question.level_count,
                 area=area.key,
             )  # fmt: skip
+    for indicator in questionnaire.indicators:
+        found[(TargetKind.INDICATOR, indicator.key)] = TargetKey(
+            TargetKind.INDICATOR, indicator.key, indicator.title,
+            direction=indicator.direction, area=indicator.area_key, unit=indicator.unit,
+        )  # fmt: skip
     return found
 
 
@@ -91,7 +97,8 @@ def round_figures(
     rounds: Iterable[Round], city_ids: Collection[int], memo: dict | None = None
 ) -> Figures:
     """The figure of every key that may have a target, for each city in each round: area and
-    question scores (rules 1-4, 9). One set of aggregates per round, whatever the cities.
+    question scores (rules 1-4, 9) and indicator values (rule 11). One set of aggregates and
+    one query of indicator values per round, whatever the cities.
 
     ``memo`` (a dict the caller keeps for one page) saves scoring a round twice for the same
     cities."""
@@ -114,9 +121,32 @@ def round_figures(
                 if score is not None:
                     own[(TargetKind.QUESTION, key)] = score
             own_round[(round_.id, scores.city.id)] = own
+        for city_id, indicator, value in round_indicator_values(round_, city_ids):
+            own_round.setdefault((round_.id, city_id), {})[(TargetKind.INDICATOR, indicator)] = (
+                value
+            )
         memo[key] = own_round
         figures.update(own_round)
     return figures
+
+
+def round_indicator_values(
+    round_: Round, city_ids: Collection[int]
+) -> list[tuple[int, str, float]]:
+    """(city id, indicator key, value) of the cities' indicator values in a round: one query."""
+    from ..models import Assessment, Indicator, IndicatorValue
+
+    if not city_ids:
+        return []
+    return [
+        (city_id, key, value)
+        for city_id, key, value in db.session.execute(
+            select(Assessment.city_id, Indicator.key, IndicatorValue.value)
+            .join(Assessment, IndicatorValue.assessment_id == Assessment.id)
+            .join(Indicator, IndicatorValue.indicator_id == Indicator.id)
+            .where(Assessment.round_id == round_.id, Assessment.city_id.in_(list(city_ids)))
+        )
+    ]
 
 
 # targets ------------------------------------------------------------------------------------------
@@ -232,6 +262,8 @@ def city_actions(city_ids: Collection[int] | None = None) -> dict[int, list[Acti
 # the JSON of ``dmat plan`` ------------------------------------------------------------------------
 def plan_json(city_ids: Collection[int] | None = None, on: date | None = None) -> list[dict]:
     """DESIGN.md's plan objects, one per city (all of them, or ``city_ids``), by city name."""
+    from ..indicators.queries import plan_indicators
+
     on = on or today()
     query = select(City).order_by(City.name)
     if city_ids is not None:
@@ -245,7 +277,7 @@ def plan_json(city_ids: Collection[int] | None = None, on: date | None = None) -
             "city": city.name,
             "targets": [target_json(state) for state in states.get(city.id, [])],
             "actions": [action_json(action, on) for action in actions.get(city.id, [])],
-            "indicators": [],
+            "indicators": plan_indicators(city),
         }
         for city in cities
     ]

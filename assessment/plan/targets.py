@@ -45,8 +45,18 @@ def parse_due(raw: str) -> date:
         raise ValueError(f"the due date '{raw}' is not a day of the calendar") from None
 
 
-def parse_target_value(raw: str, kind: TargetKind, levels: int | None = None) -> float:
-    """A target as typed: a plain decimal number within what the kind allows."""
+def parse_target_value(
+    raw: str, kind: TargetKind, levels: int | None = None, unit: str | None = None
+) -> float:
+    """A target as typed: a plain decimal number within what the kind allows; an indicator's
+    target is checked as its values are (``indicators/values.py``, the indicator's unit)."""
+    if kind == TargetKind.INDICATOR and unit is not None:
+        from ..indicators.values import IndicatorValueError, check_value
+
+        try:
+            return check_value(raw, unit)
+        except IndicatorValueError as error:
+            raise ValueError(f"the target: {error.message}") from None
     text = raw.strip()
     if text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")  # a decimal comma, as Bulgarian spreadsheets write it
@@ -160,7 +170,11 @@ def import_targets(round_: Round, rows: Sequence[TargetRow], filename: str) -> T
                 f"{round_.questionnaire.label}{hint}"
             )
         try:
-            value = parse_target_value(row.target, spec.kind if spec else TargetKind.AREA)
+            value = parse_target_value(
+                row.target,
+                spec.kind if spec else TargetKind.AREA,
+                unit=spec.unit if spec else None,
+            )
             due = parse_due(row.due)
         except ValueError as error:
             problems.append(f"{where}: {error}")
