@@ -345,15 +345,17 @@ def movements(
     return found
 
 
-def radar_targets(states: list[TargetState], round_: Round) -> dict[str, float]:
-    """The radar's "Target" series for a round: the area targets set on this round, or, when
+def aimed_targets(
+    states: list[TargetState], round_: Round, kind: TargetKind = TargetKind.AREA
+) -> list[TargetState]:
+    """The targets of ``kind`` a round is measured against: those set on this round, or, when
     none is, those of the latest earlier baseline (what the city was aiming for)."""
-    areas = [s for s in states if s.target.kind == TargetKind.AREA]
-    here = [s for s in areas if s.target.baseline_round_id == round_.id]
+    of_kind = [s for s in states if s.target.kind == kind]
+    here = [s for s in of_kind if s.target.baseline_round_id == round_.id]
     if not here:
         opened = (round_opened(round_), round_.id)
         earlier = [
-            s for s in areas
+            s for s in of_kind
             if (round_opened(s.target.baseline_round), s.target.baseline_round_id) < opened
             and s.target.baseline_round.questionnaire.key == round_.questionnaire.key
         ]  # fmt: skip
@@ -363,49 +365,10 @@ def radar_targets(states: list[TargetState], round_: Round) -> dict[str, float]:
                 for s in earlier
             )
             here = [s for s in earlier if s.target.baseline_round_id == latest[1]]
-    return {s.target.key: s.figure for s in here}
+    return here
 
 
-@dataclass(frozen=True)
-class AreaTargetRow:
-    """An area on the results page: its score, the suggested target and the one set, if any."""
-
-    key: str
-    title: dict[str, str]
-    score: float | None
-    suggested: float | None
-    state: TargetState | None
-
-
-def results_targets(round_: Round, city: City, result: scoring.CityResult) -> dict:
-    """The targets part of a city's results page for a round: one row per area, the question
-    targets, and the radar's target series (area key -> target)."""
-    every = target_states([city.id]).get(city.id, [])
-    states = [s for s in every if s.target.baseline_round_id == round_.id]
-    by_key = {(s.target.kind, s.target.key): s for s in states}
-    rows = [
-        AreaTargetRow(
-            area.key,
-            area.title,
-            result.areas[area.key].score,
-            scoring.suggested_area_target(result.areas[area.key].score),
-            by_key.get((TargetKind.AREA, area.key)),
-        )
-        for area in round_.questionnaire.areas
-    ]
-    questions = [s for s in states if s.target.kind == TargetKind.QUESTION]
-    return {
-        "areas": rows,
-        "questions": questions,
-        "series": radar_targets(every, round_),
-    }
-
-
-def default_due() -> str:
-    """The due date a new target is offered: two years from today (programmes run an
-    assessment round every two years), as ``YYYY-MM-DD``."""
-    day = today()
-    try:
-        return day.replace(year=day.year + 2).isoformat()
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 2, day=28).isoformat()
+def radar_targets(states: list[TargetState], round_: Round) -> dict[str, float]:
+    """The radar's "Target" series for a round: the area targets set on this round, or, when
+    none is, those of the latest earlier baseline (what the city was aiming for)."""
+    return {s.target.key: s.figure for s in aimed_targets(states, round_)}

@@ -264,8 +264,13 @@ def set_targets(
         if not entry.value.strip():
             checked.append((entry, None, None))
             continue
+        if entry.kind == TargetKind.INDICATOR:
+            value = _indicator_target(entry, spec.unit or "number", spec.title, field)
+        else:
+            value = None
         try:
-            value = parse_target_value(entry.value, entry.kind, spec.levels)
+            if value is None:
+                value = parse_target_value(entry.value, entry.kind, spec.levels)
         except ValueError:
             if entry.kind == TargetKind.QUESTION:
                 message = _(
@@ -314,3 +319,20 @@ def set_targets(
     return changed, removed
 
 
+def _indicator_target(entry: TargetEntry, unit: str, title: dict[str, str], field: str) -> float:
+    """An indicator's target as posted, checked as its values are, in the page's language."""
+    from flask_babel import get_locale
+    from flask_babel import gettext as _
+
+    from ..indicators.values import IndicatorValueError, check_value
+
+    try:
+        return check_value(entry.value, unit)
+    except IndicatorValueError as error:
+        language = str(get_locale())
+        name = title.get(language) or next(iter(title.values()), entry.key)
+        raise PlanRefused(
+            _("The target for “%(indicator)s”: %(problem)s.", indicator=name,
+              problem=error.message),
+            field,
+        ) from None  # fmt: skip

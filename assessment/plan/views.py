@@ -320,6 +320,16 @@ def set_targets(city_id: int, round_id: int):
         for area in round_.questionnaire.areas
         if f"area-{area.key}" in posted
     ]
+    entries += [
+        targets.TargetEntry(
+            TargetKind.INDICATOR,
+            indicator.key,
+            posted.get(f"indicator-{indicator.key}", "")[:100],
+            posted.get(f"due-indicator-{indicator.key}", "")[:100],
+        )
+        for indicator in round_.questionnaire.indicators
+        if f"indicator-{indicator.key}" in posted
+    ]
     question = posted.get("question", "")[:100]
     if question:
         entries.append(

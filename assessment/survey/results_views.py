@@ -54,7 +54,7 @@ def results(round_id: int, city_id: int):
     areas = questionnaire.areas
     cohort = city_cohort(round_)  # the same figures as the city's PDF report
     before, before_result = previous = previous_result(round_, city)
-    from ..plan.queries import default_due, results_targets  # the plan package imports survey
+    from ..plan.results_targets import default_due, results_targets  # plan imports survey
 
     plan_targets = results_targets(round_, city, scores.result)
     chart = city_radar_chart(
