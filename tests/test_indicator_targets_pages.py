@@ -148,3 +148,23 @@ def test_the_city_report_roadmap_lists_an_indicator_target_in_its_unit(
     roadmap = words[words.index("Roadmap") :]
     assert "Median days to issue a building permit" in roadmap
     assert f"{after + 1:g} days" in roadmap and "met" in roadmap
+
+
+def test_demo_cities_have_indicator_targets_met_open_and_missed(demo):
+    from assessment.plan.queries import plan_json
+
+    plans = plan_json()
+    with_targets = [
+        p for p in plans if any(t["kind"] == "indicator" for t in p["targets"])
+    ]
+    assert 0 < len(with_targets) < len(plans)  # some cities, not all
+    directions = {i.key: i.direction for i in db.session.scalars(select(Indicator))}
+    statuses = set()
+    for plan in with_targets:
+        for t in (t for t in plan["targets"] if t["kind"] == "indicator"):
+            assert t["baseline"]["round"] == "2020 baseline" and t["latest"], plan["city"]
+            latest, target = t["latest"]["value"], t["target"]
+            reached = latest >= target if directions[t["key"]] == "higher" else latest <= target
+            assert (t["status"] == "met") == reached, (plan["city"], t)
+            statuses.add(t["status"])
+    assert statuses == {"met", "open", "missed"}

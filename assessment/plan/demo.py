@@ -1,5 +1,6 @@
 """The demo programme's plans: targets on the 2020 baseline (some met by 2022, some open, some
-missed) and 4-10 actions per city in every status, some overdue, with their history.
+missed) and 4-10 actions per city in every status, some overdue, with their history; most
+cities also have targets for two or three of their success indicators.
 
 Called by ``assessment.demo.load_demo`` after the answers are in; ``dmat demo`` refuses to run
 twice, so this never runs twice on the same data.
@@ -83,6 +84,57 @@ def load_demo_plans(baseline: Round, follow_up: Round, rng: random.Random) -> No
     db.session.flush()
     history = [row for action, rows in actions for row in rows(action)]
     db.session.execute(insert(ActionUpdate), history)
+    # drawn last, so that the area targets and actions stay what they were before indicators
+    db.session.add_all(_indicator_targets(baseline, follow_up, list(after), today, rng))
+    db.session.flush()
+
+
+def _indicator_targets(baseline, follow_up, city_ids, today: date, rng) -> list[Target]:
+    """For about two cities in three, targets for two or three indicators with a value in
+    both rounds: one the follow-up reached (met) when the city improved, one still ahead
+    (open), one whose due date passed first (missed); in each indicator's direction and unit."""
+    from ..indicators.demo import PROFILES
+    from ..indicators.values import UNIT_RANGES
+    from ..models import Indicator
+    from .queries import round_indicator_values
+
+    indicators = {
+        i.key: i
+        for i in db.session.scalars(
+            select(Indicator).where(Indicator.questionnaire_id == baseline.questionnaire_id)
+        )
+    }
+    before = {(c, k): v for c, k, v in round_indicator_values(baseline, city_ids)}
+    after = {(c, k): v for c, k, v in round_indicator_values(follow_up, city_ids)}
+    found = []
+    for city_id in sorted(city_ids):
+        if rng.random() < 0.35:
+            continue
+        keys = sorted(k for k in indicators if (city_id, k) in before and (city_id, k) in after)
+        rng.shuffle(keys)
+        for key, kind in zip(keys, ("met", "open", "missed"), strict=False):
+            indicator = indicators[key]
+            low, high, whole = UNIT_RANGES[indicator.unit]
+            sign = 1 if indicator.direction == scoring.HIGHER else -1
+            start, now = before[(city_id, key)], after[(city_id, key)]
+            step = abs(PROFILES[key][2]) if key in PROFILES else 1.0
+            if kind == "met":
+                if (now - start) * sign <= 0:
+                    continue  # it did not improve: nothing it could have aimed at and reached
+                value, due = now, date(2023, 12, 31)
+            elif kind == "open":
+                value = now + sign * 1.5 * step
+                due = today.replace(year=today.year + 2, month=6, day=30)
+            else:
+                value, due = now + sign * step, date(2022, 6, 30)
+            value = round(min(high, max(low, value)), 0 if whole else 1)
+            if kind != "met" and (value - now) * sign <= 0:
+                continue  # at the end of the scale: nothing left to reach
+            found.append(
+                Target(city_id=city_id, baseline_round_id=baseline.id,
+                       kind=TargetKind.INDICATOR, key=key, value=float(value), due_on=due)
+            )  # fmt: skip
+    return found
 
 
 def _targets(city_id, baseline, before, after, today: date, rng) -> list[Target]:
