@@ -84,3 +84,33 @@ def test_from_results_to_plan_to_report(live_server, page, no_plans, language):
     text = re.sub(r"\s+", " ", "".join(p.extract_text() for p in pages))
     assert re.sub(r"\s+", " ", owned.title)[:30] in text
     assert IN_PROGRESS[language] in text.lower()
+
+
+def test_the_leader_sets_an_indicator_target_and_finds_its_status(live_server, page, no_plans):
+    from .test_indicator_targets_pages import KEY, _value
+
+    base = live_server.url
+    sofia, baseline = city_named("Sofia"), round_named("2020 baseline")
+    reached = _value(sofia.id, "2022 follow-up")  # lower is better: a target above it is met
+    log_in(page, base, "leader@sofia.example")
+    choose_language(page, "en")
+    page.goto(f"{base}/results/{baseline.id}/{sofia.id}")
+    page.fill(f"input[name=indicator-{KEY}]", f"{reached + 2:g}")
+    page.fill(f"input[name=due-indicator-{KEY}]", "2030-06-30")
+    page.click("form.target-form button[type=submit]")
+    page.wait_for_selector(".target-table")
+    (target,) = [t for t in db.session.query(Target).filter_by(city_id=sofia.id)
+                 if t.kind == "indicator"]  # fmt: skip
+    assert (target.key, target.value) == (KEY, reached + 2)
+    title = "Median days to issue a building permit"
+    row = page.locator(".target-table tbody tr", has_text=title)
+    assert "met" in row.inner_text() and "days" in row.inner_text()
+    row = page.locator(".indicator-table tbody tr", has_text=title)
+    assert "met" in row.inner_text() and "2030" in row.inner_text()  # the due date
+    axe_clean(page, "results with an indicator target", "en")
+    step(page, "indicator-target")
+    page.goto(f"{base}/plan/{sofia.id}")
+    row = page.locator(".plan-targets tbody tr", has_text=title)
+    text = row.inner_text()
+    assert "2020 baseline" in text and "2022 follow-up" in text and "met" in text
+    axe_clean(page, "plan with an indicator target", "en")
