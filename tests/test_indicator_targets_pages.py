@@ -1,6 +1,7 @@
 """Targets for success indicators on the pages, on the demo programme: the leader sets one on
 the results page's target form, and finds it with its latest value and status on the plan page,
-in the results page's "Success indicators" table and in the city report's roadmap."""
+in the results page's "Success indicators" table and in the city report (its indicators table and
+its roadmap)."""
 
 from __future__ import annotations
 
@@ -148,6 +149,9 @@ def test_the_city_report_roadmap_lists_an_indicator_target_in_its_unit(
     roadmap = words[words.index("Roadmap") :]
     assert "Median days to issue a building permit" in roadmap
     assert f"{after + 1:g} days" in roadmap and "met" in roadmap
+    # the success indicators table says it too, with the target's due date
+    table = words[words.index("Success indicators") : words.index("Roadmap")]
+    assert "Target status" in table and f"{after + 1:g} days (by " in table and "met" in table
 
 
 def test_demo_cities_have_indicator_targets_met_open_and_missed(demo):

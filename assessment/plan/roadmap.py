@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from ..models import Action, ActionStatus, City, Round
+from ..models import Action, ActionStatus, City, Round, TargetKind
 from . import queries
 
 #: the order in which the roadmap lists actions: what is under way first, what is over last
@@ -41,6 +41,11 @@ def roadmap(city: City, round_: Round) -> dict:
         "plan_status_labels": STATUS_LABELS,
         "plan_targets": states,
         "plan_radar_targets": queries.radar_targets(states, round_),
+        # the success indicators table: indicator key -> the target the round is measured by
+        "plan_by_indicator": {
+            s.target.key: s
+            for s in queries.aimed_targets(states, round_, TargetKind.INDICATOR)
+        },
         "plan_groups": [g for g in groups if g.actions],
         "plan_today": queries.today(),
         "plan_owner": queries.owner_label,
