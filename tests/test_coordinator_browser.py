@@ -212,7 +212,7 @@ def test_the_city_team_sees_when_its_rounds_open_and_close(page, live_server, de
     follow_up.closes_on = today() + timedelta(days=7)
     planned = create_round(
         "Кръг 2099",
-        "city-digital-maturity:1",
+        "city-digital-maturity:2",
         opens_on=today() + timedelta(days=30),
         cities=[city_named("Sofia")],
     )
