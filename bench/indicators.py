@@ -11,8 +11,11 @@ their ratio.
 
     .venv/bin/python bench/indicators.py [--cities 1000] [--requests 7] [--runs 7]
 
-Targets: the view under 0.3 s with a constant statement count; the PDF within 1.1× the report
-without the table.
+Targets: the view under 0.3 s with a constant statement count. The PDF target ("the city PDF
+with the indicators table still within 1.1× its bare render") is the one of `bench/reports.py`,
+which compares the city report, whose demo HTML now holds the indicators table and the roadmap,
+with a bare WeasyPrint render of that same HTML; this script shows what the table itself costs
+(the report with it against the same report without it: it adds a page).
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from config import TestConfig
 from questionnaires import BUNDLED_WITH_INDICATORS, load_questionnaire_text
 
 PASSWORD = "benchmark password"
-TARGET_VIEW_SECONDS, TARGET_PDF_RATIO = 0.3, 1.1
+TARGET_VIEW_SECONDS = 0.3
 TWELFTH = """
   - key: bench_requests_online
     area: user_centric
@@ -233,7 +236,8 @@ def main() -> None:
         f"city PDF (Sofia, 2022 follow-up, en, uncached), median of {args.runs}:"
         f" {with_table:.3f} s wall with the indicators table, {without:.3f} s without,"
         f" ratio {with_table / without:.2f}×; CPU {with_cpu:.3f} s / {without_cpu:.3f} s,"
-        f" ratio {with_cpu / without_cpu:.2f}×  [target < {TARGET_PDF_RATIO}×]"
+        f" ratio {with_cpu / without_cpu:.2f}×  (the table's own cost; the 1.1× target against"
+        f" a bare render: bench/reports.py)"
     )
 
 

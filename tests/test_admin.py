@@ -251,3 +251,17 @@ def test_add_a_user_with_field_messages(app, coordinator, make_city):
     ).get_data(as_text=True)
     assert "A user with this e-mail already exists." in page
     client_for(app, "new@sofia.example", "a long enough password")
+
+
+def test_questionnaire_preview_lists_the_success_indicators(coordinator, app):
+    bundled = BUNDLED_QUESTIONNAIRE.parent / "city-digital-maturity-2.yaml"
+    page = post(
+        coordinator,
+        "/admin/questionnaires",
+        {"file": (io.BytesIO(bundled.read_bytes()), "v2.yaml"), "check": "1"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "city-digital-maturity:2 is valid" in page
+    assert page.count("<code>services_online</code>") == 2  # in English and in Bulgarian
+    assert "Success indicators" in page and "Lower is better." in page
+    assert "percent, 0 to 100" in page

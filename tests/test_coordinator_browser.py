@@ -212,7 +212,7 @@ def test_the_city_team_sees_when_its_rounds_open_and_close(page, live_server, de
     follow_up.closes_on = today() + timedelta(days=7)
     planned = create_round(
         "Кръг 2099",
-        "city-digital-maturity:1",
+        "city-digital-maturity:2",
         opens_on=today() + timedelta(days=30),
         cities=[city_named("Sofia")],
     )
@@ -235,3 +235,36 @@ def test_the_city_team_sees_when_its_rounds_open_and_close(page, live_server, de
     step(page, f"member-planned-{language}")
     problems += audit(page, "member planned round", language)
     assert not problems, "\n".join(problems)
+
+
+def test_without_plotly_every_coordinator_chart_says_so(page, live_server, demo):
+    """plotly.js blocked: each chart area of the dashboard, the comparison, the indicators view
+    and the progress page says the chart could not be drawn; once it loads, the messages go."""
+    from assessment.lookups import city_named
+
+    from .test_results_browser import FALLBACK
+
+    follow_up = round_named("2022 follow-up")
+    cities = "&".join(f"city={city_named(name).id}" for name in ("Sofia", "Riga"))
+    pages = {
+        f"/compare/rounds/{follow_up.id}": ("#heatmap", "#distribution"),
+        f"/compare/rounds/{follow_up.id}/compare?{cities}": ("#radar",),
+        f"/compare/rounds/{follow_up.id}/indicators": ("#indicator-distribution",),
+        "/compare/progress": ("#progress-chart",),
+    }
+    log_in(page, live_server.url, demo["coordinator"])
+    page.route("**/vendor/plotly-*", lambda route: route.abort())
+    for path, charts in pages.items():
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("load")
+        for chart in charts:
+            message = page.locator(f"{chart} .chart-fallback")
+            assert message.is_visible() and message.inner_text() == FALLBACK, (path, chart)
+    problems, page.problems[:] = list(page.problems), []
+    assert problems and all("Failed to load resource" in p for p in problems), problems
+    page.unroute("**/vendor/plotly-*")
+    for path, charts in pages.items():
+        page.goto(live_server.url + path)
+        for chart in charts:
+            page.wait_for_selector(f"{chart}.js-plotly-plot .main-svg")
+            page.wait_for_function(f"() => !document.querySelector('{chart} .chart-fallback')")

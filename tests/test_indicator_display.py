@@ -73,6 +73,26 @@ def test_the_table_follows_rule_11(two_rounds):
     assert first["building_permit_days"].previous is None  # nothing before the first round
 
 
+
+def test_rounds_are_ordered_by_their_opening_dates(two_rounds):
+    """Rule 10's order: opening dates first. Give the baseline, created 700 days earlier, an
+    opening date after the follow-up's, and the two swap places."""
+    from assessment.indicators.queries import latest_value_after, plan_indicators
+
+    base, follow, city, _leader = two_rounds
+    base.opens_on, follow.opens_on = date(2023, 3, 1), date(2022, 3, 1)
+    db.session.commit()
+    rows = {row.indicator.key: row for row in indicator_table(base, city.id)}
+    assert rows["building_permit_days"].previous_round == "2022 follow-up"
+    assert (rows["building_permit_days"].change, rows["building_permit_days"].trend) == (
+        30.0, "worsened"
+    )  # fmt: skip
+    assert latest_value_after(city, "building_permit_days", base) is None
+    later = latest_value_after(city, "building_permit_days", follow)
+    assert (later.round_name, later.value) == ("2020 baseline", 90.0)
+    permits = next(i for i in plan_indicators(city) if i["key"] == "building_permit_days")
+    assert permits["round"] == "2020 baseline" and permits["trend"] == "worsened"
+
 def test_the_results_page_shows_the_table_in_both_languages(two_rounds, client):
     _base, follow, city, leader = two_rounds
     assert login(client, leader.email).status_code == 302

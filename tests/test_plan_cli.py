@@ -174,3 +174,29 @@ def test_bad_names_are_refused(console):
     assert console.refused("targets", "import", "--round", BASELINE, empty) == (
         f"{empty}: no targets to import"
     )
+
+
+def test_rounds_follow_their_opening_dates_not_their_creation(console):
+    """Rule 10: rounds are ordered by their opening date. "Късна" is created first but opens
+    last, so it is the later round of a target set on "Ранна", and nothing is later than it."""
+    late, early = "Късна", "Ранна"
+    for name, opens in ((late, "2031-03-01"), (early, "2030-03-01")):
+        console.ok(
+            "round", "create", "--name", name, "--questionnaire", "city-digital-maturity:1",
+            "--opens", opens,
+        )  # fmt: skip
+    levels = {late: 4, early: 2}  # 75 in the later round, 25 in the earlier one
+    for name, level in levels.items():
+        athens = answers({"Αθήνα": level}).replace("lead@5.example", "ομάδα@athens.example")
+        file = console.file(f"athens-{level}.csv", athens)
+        console.ok("responses", "import", "--round", name, file)
+    for name in (early, late):
+        targets = console.file(f"targets-{len(name)}-{name[0]}.csv", "city,key,target,due\n"
+                               "αθήνα,vision,60,2099-12-31\n")  # fmt: skip
+        console.ok("targets", "import", "--round", name, targets)
+    (athens,) = plans(console, "--city", "Αθήνα")
+    by_baseline = {target["baseline"]["round"]: target for target in athens["targets"]}
+    assert by_baseline[early]["latest"] == {"round": late, "value": 75.0}
+    assert by_baseline[early]["status"] == "met"
+    assert by_baseline[late]["latest"] is None  # "Ранна" was created later but opened earlier
+    assert by_baseline[late]["status"] == "open" and by_baseline[late]["gap"] == -15.0

@@ -165,7 +165,9 @@ def query(database: str, sql: str) -> list[tuple]:
 def question_ids(database: str) -> list[tuple[int, str]]:
     return query(
         database,
-        "SELECT q.id, a.key FROM question q JOIN area a ON a.id = q.area_id ORDER BY q.id",
+        "SELECT q.id, a.key FROM question q JOIN area a ON a.id = q.area_id"
+        " JOIN assessment_round r ON r.questionnaire_id = q.questionnaire_id"
+        " WHERE r.name = '2022 follow-up' ORDER BY q.id",  # the round's questionnaire alone
     )
 
 

@@ -1,19 +1,21 @@
 """Reading indicator values across rounds (rule 11), for the plan, targets, pages and exports.
 
-Rounds are put in order by ``round_order`` alone: when rounds get opening dates, that function
-changes and every reader here follows.
+Rounds are put in order by rule 10's one function, ``rounds.round_order_key`` (opening date,
+else creation time, then id), applied in Python to the few rounds a city has: the order cannot
+be a plain SQL ORDER BY, since it mixes a date with a timestamp.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from .. import scoring
 from ..extensions import db
 from ..models import Assessment, City, Indicator, IndicatorValue, Questionnaire, Round
+from ..rounds import round_order_key
 
 
 def round_indicators(round_: Round) -> list[Indicator]:
@@ -25,11 +27,6 @@ def round_indicators(round_: Round) -> list[Indicator]:
             .order_by(Indicator.position)
         )
     )
-
-
-def round_order() -> tuple:
-    """The order of rounds, oldest first (rule 10: by opening date; today creation time)."""
-    return (Round.created_at, Round.id)
 
 
 @dataclass(frozen=True)
@@ -60,15 +57,30 @@ def city_history(city_id: int) -> list[HistoryRow]:
             IndicatorValue.value,
             IndicatorValue.source,
             IndicatorValue.as_of,
+            Round.opens_on,
+            Round.created_at,
         )
         .join(Indicator, IndicatorValue.indicator_id == Indicator.id)
         .join(Assessment, IndicatorValue.assessment_id == Assessment.id)
         .join(Round, Assessment.round_id == Round.id)
         .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
         .where(Assessment.city_id == city_id)
-        .order_by(*round_order(), Indicator.position)
-    )
-    return [HistoryRow(*row) for row in rows]
+    ).all()
+    # columns 5, 10, 11: the round's id, opening date and creation time; 4: the position
+    rows.sort(key=lambda row: (_order(row[5], row[10], row[11]), row[4]))
+    return [HistoryRow(*row[:10]) for row in rows]
+
+
+def _order(round_id: int, opens_on: date | None, created_at: datetime) -> tuple[datetime, int]:
+    """Rule 10's order for a round read as columns (``rounds.round_order_key``)."""
+    return round_order_key(_Dated(round_id, opens_on, created_at))
+
+
+@dataclass(frozen=True)
+class _Dated:
+    id: int
+    opens_on: date | None
+    created_at: datetime
 
 
 def plan_indicators(city: City) -> list[dict]:
@@ -105,8 +117,8 @@ def latest_value_after(city: City, key: str, baseline: Round) -> LatestValue | N
     """The value of indicator ``key`` for ``city`` in the most recent round that opened after
     ``baseline``, of a questionnaire with the same key, that has one (rule 10); None when none.
     """
-    later = db.session.execute(
-        select(Round.id, Round.name, IndicatorValue.value)
+    found = db.session.execute(
+        select(Round.id, Round.name, IndicatorValue.value, Round.opens_on, Round.created_at)
         .join(Assessment, IndicatorValue.assessment_id == Assessment.id)
         .join(Round, Assessment.round_id == Round.id)
         .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
@@ -115,19 +127,14 @@ def latest_value_after(city: City, key: str, baseline: Round) -> LatestValue | N
             Assessment.city_id == city.id,
             Indicator.key == key,
             Questionnaire.key == baseline.questionnaire.key,
-            _opened_after(baseline),
         )
-        .order_by(*(column.desc() for column in round_order()))
-        .limit(1)
-    ).first()
-    return LatestValue(*later) if later is not None else None
-
-
-def _opened_after(baseline: Round):
-    created, identity = round_order()
-    return (created > baseline.created_at) | (
-        (created == baseline.created_at) & (identity > baseline.id)
-    )
+    ).all()
+    after = round_order_key(baseline)
+    later = [row for row in found if _order(row.id, row.opens_on, row.created_at) > after]
+    if not later:
+        return None
+    latest = max(later, key=lambda row: _order(row.id, row.opens_on, row.created_at))
+    return LatestValue(latest.id, latest.name, latest.value)
 
 
 @dataclass(frozen=True)
@@ -152,11 +159,12 @@ def indicator_table(round_: Round, city_id: int) -> list[TableRow]:
         return []
     earlier = {
         round_id
-        for (round_id,) in db.session.execute(
-            select(Round.id)
+        for (round_id, opens_on, created_at) in db.session.execute(
+            select(Round.id, Round.opens_on, Round.created_at)
             .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
-            .where(Questionnaire.key == round_.questionnaire.key, _opened_before(round_))
+            .where(Questionnaire.key == round_.questionnaire.key)
         )
+        if _order(round_id, opens_on, created_at) < round_order_key(round_)
     }
     own: dict[str, HistoryRow] = {}
     before: dict[str, HistoryRow] = {}
@@ -186,7 +194,3 @@ def indicator_table(round_: Round, city_id: int) -> list[TableRow]:
         )
     return rows
 
-
-def _opened_before(round_: Round):
-    created, identity = round_order()
-    return (created < round_.created_at) | ((created == round_.created_at) & (identity < round_.id))

@@ -20,6 +20,7 @@ from .. import scoring
 from ..columns import utcnow
 from ..extensions import db
 from ..models import Action, City, Questionnaire, Round, Target, TargetKind
+from ..rounds import round_order_key, rounds_in_order
 
 
 def today() -> date:
@@ -28,25 +29,19 @@ def today() -> date:
 
 
 # rounds -------------------------------------------------------------------------------------------
-def round_opened(round_: Round) -> datetime:
-    """When a round opened, which orders rounds (rule 10): its creation time for now."""
-    return round_.created_at
-
-
-def rounds_in_order(rounds: Iterable[Round]) -> list[Round]:
-    """Rounds from the first opened to the last (ties by id)."""
-    return sorted(rounds, key=lambda r: (round_opened(r), r.id))
+def round_opened(round_: Round) -> tuple[datetime, int]:
+    """Where a round stands in the order of rule 10 (``rounds.round_order_key``: its opening
+    date, else its creation time, then its id)."""
+    return round_order_key(round_)
 
 
 def later_rounds(baseline: Round, rounds: Iterable[Round]) -> list[Round]:
     """The rounds opened after ``baseline`` with a questionnaire of the same key, latest first."""
     key = baseline.questionnaire.key
     ordered = rounds_in_order(rounds)
-    position = (round_opened(baseline), baseline.id)
+    position = round_opened(baseline)
     return [
-        r
-        for r in reversed(ordered)
-        if (round_opened(r), r.id) > position and r.questionnaire.key == key
+        r for r in reversed(ordered) if round_opened(r) > position and r.questionnaire.key == key
     ]
 
 
@@ -353,17 +348,14 @@ def aimed_targets(
     of_kind = [s for s in states if s.target.kind == kind]
     here = [s for s in of_kind if s.target.baseline_round_id == round_.id]
     if not here:
-        opened = (round_opened(round_), round_.id)
+        opened = round_opened(round_)
         earlier = [
             s for s in of_kind
-            if (round_opened(s.target.baseline_round), s.target.baseline_round_id) < opened
+            if round_opened(s.target.baseline_round) < opened
             and s.target.baseline_round.questionnaire.key == round_.questionnaire.key
         ]  # fmt: skip
         if earlier:
-            latest = max(
-                (round_opened(s.target.baseline_round), s.target.baseline_round_id)
-                for s in earlier
-            )
+            latest = max(round_opened(s.target.baseline_round) for s in earlier)
             here = [s for s in earlier if s.target.baseline_round_id == latest[1]]
     return here
 

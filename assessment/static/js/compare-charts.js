@@ -36,7 +36,7 @@
     var rotation = data.rotation === undefined ? 90 : data.rotation;
     var direction = data.direction || "clockwise";
     var half = 180 / data.axes.length;
-    Plotly.newPlot(element, traces, {
+    return Plotly.newPlot(element, traces, {
       font: FONT, margin: { t: 40, b: 40, l: 80, r: 80 }, height: 500,
       polar: {
         radialaxis: { range: data.scale, tickvals: [20, 40, 60, 80, 100],
@@ -102,7 +102,7 @@
       traces.push({ type: "scatter", mode: "text", x: cells.x, y: cells.y, text: cells.text,
         textfont: { color: cells.ink }, hoverinfo: "skip", showlegend: false });
     }
-    Plotly.newPlot(element, traces, {
+    return Plotly.newPlot(element, traces, {
       font: FONT, margin: { t: 40, l: 160, r: 20, b: 20 },
       height: Math.max(260, 22 * data.rows.length + 180),
       /* automargin: the column titles, turned to fit, are not cut off at the top */
@@ -120,7 +120,7 @@
           line: { color: "#1d2733", width: 0.5 } },
         hovertemplate: "%{text}: %{y:.1f}<extra>" + axis.label + "</extra>" };
     });
-    Plotly.newPlot(element, traces, {
+    return Plotly.newPlot(element, traces, {
       font: FONT, margin: { t: 20, l: 50, r: 20, b: 60 }, height: 440, showlegend: false,
       xaxis: { automargin: true },  /* long area titles, turned, are not cut off at the bottom */
       yaxis: { range: data.scale, dtick: 20, zeroline: false }
@@ -140,7 +140,7 @@
       return { label: s.label, method: "restyle",
         args: ["visible", data.series.map(function (_, other) { return other === index; })] };
     });
-    Plotly.newPlot(element, traces, {
+    return Plotly.newPlot(element, traces, {
       font: FONT, margin: { t: 50, l: 60, r: 20, b: 60 }, height: 480, showlegend: false,
       updatemenus: [{ buttons: buttons, direction: "down", x: 0, xanchor: "left", y: 1.12,
         yanchor: "top", bgcolor: "#ffffff", bordercolor: "#52606d", font: { color: "#1f2933" } }],
@@ -162,7 +162,7 @@
       return { label: d.label, method: "restyle",
         args: ["visible", data.indicators.map(function (_, other) { return other === index; })] };
     });
-    Plotly.newPlot(element, traces, {
+    return Plotly.newPlot(element, traces, {
       font: FONT, margin: { t: 50, l: 60, r: 20, b: 40 }, height: 440, showlegend: false,
       updatemenus: [{ buttons: buttons, direction: "down", x: 0, xanchor: "left", y: 1.12,
         yanchor: "top", bgcolor: "#ffffff", bordercolor: "#52606d", font: { color: "#1f2933" } }],
@@ -173,12 +173,23 @@
   var DRAW = { radar: radar, heatmap: heatmap, distribution: distribution, progress: progress,
     indicators: indicators };
 
+  /* Each chart element holds a message that the chart could not be drawn (data-chart-fallback):
+     it stays when plotly.js does not load or fails, and goes once the chart is drawn. */
+  function drawn(element) {
+    element.querySelectorAll("[data-chart-fallback]").forEach(function (message) {
+      message.remove();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (typeof Plotly === "undefined") { return; }
     document.querySelectorAll("[data-chart]").forEach(function (element) {
       var draw = DRAW[element.dataset.chart];
       var data = readData(element);
-      if (draw && data) { draw(element, data); }
+      if (draw && data) {
+        var done = draw(element, data);
+        if (done && done.then) { done.then(function () { drawn(element); }); }
+      }
     });
   });
 })();
