@@ -111,3 +111,24 @@ def test_every_demo_city_has_a_plan(demo):
     targets = [t["status"] for plan in plans for t in plan["targets"]]
     assert {"met", "open", "missed"} <= set(targets)
     assert any(a["overdue"] for plan in plans for a in plan["actions"])
+
+
+def test_a_page_scores_each_round_once(demo, monkeypatch):
+    """round_figures' memo: asking again for the same round and cities scores nothing again."""
+    import assessment.results
+    from assessment.plan.queries import round_figures
+
+    calls = []
+    real = assessment.results.round_scores
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(assessment.results, "round_scores", counted)
+    follow_up = round_named("2022 follow-up")
+    cities = {city_named("Sofia").id, city_named("Riga").id}
+    memo: dict = {}
+    first = round_figures([follow_up], cities, memo)
+    again = round_figures([follow_up], cities, memo)
+    assert calls == ["2022 follow-up"] and again == first and len(first) == 2

@@ -101,10 +101,11 @@ def round_figures(
 
     figures: Figures = {}
     memo = {} if memo is None else memo
+    cities = frozenset(city_ids)
     for round_ in rounds:
-        key = (round_.id, frozenset(city_ids))
-        if key in memo:
-            figures.update(memo[key])
+        remembered = (round_.id, cities)
+        if remembered in memo:
+            figures.update(memo[remembered])
             continue
         own_round: Figures = {}
         for scores in round_scores(round_, city_ids, agreement=False):
@@ -120,7 +121,7 @@ def round_figures(
             own_round.setdefault((round_.id, city_id), {})[(TargetKind.INDICATOR, indicator)] = (
                 value
             )
-        memo[key] = own_round
+        memo[remembered] = own_round
         figures.update(own_round)
     return figures
 
