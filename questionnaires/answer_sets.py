@@ -18,7 +18,7 @@ from yaml.nodes import Node, SequenceNode
 from .definitions import Text
 
 if TYPE_CHECKING:
-    from .loader import _Validator
+    from .loader import Validator
 
 SET_KEY = re.compile(r"^[a-z0-9_]+$")
 SET_KEYS = {"key", "levels", "values"}
@@ -35,7 +35,7 @@ class AnswerSet:
 class AnswerSets:
     """The answer sets of one questionnaire being loaded, and which of them questions use."""
 
-    def __init__(self, validator: _Validator) -> None:
+    def __init__(self, validator: Validator) -> None:
         self.validator = validator
         self.sets: dict[str, AnswerSet] = {}
         self.nodes: dict[str, Node] = {}

@@ -14,7 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .definitions import INDICATOR_DIRECTIONS, INDICATOR_UNITS, IndicatorDefinition
 
 if TYPE_CHECKING:  # the loader imports this module; only its validator's type is needed here
-    from .loader import _Validator
+    from .loader import Validator
 
 INDICATOR_KEYS = {"key", "area", "title", "help", "unit", "direction"}
 ITEM_KEY = re.compile(r"^[a-z0-9_]+$")
@@ -36,7 +36,7 @@ def area_keys(areas_node: Node | None) -> set[str]:
 
 
 def validate_indicators(
-    validator: _Validator, node: Node, areas_node: Node | None
+    validator: Validator, node: Node, areas_node: Node | None
 ) -> tuple[IndicatorDefinition, ...]:
     """The indicators of a questionnaire, every problem recorded on ``validator``."""
     known_areas = area_keys(areas_node)
@@ -65,7 +65,7 @@ def validate_indicators(
 
 
 def _indicator(
-    validator: _Validator, node: Node, index: int, area_keys: set[str]
+    validator: Validator, node: Node, index: int, area_keys: set[str]
 ) -> IndicatorDefinition | None:
     position = f"indicator {index}"
     entries = validator.mapping(
@@ -104,7 +104,7 @@ def _indicator(
     return IndicatorDefinition(key, area, title, help_text, unit, direction)
 
 
-def _choice(validator: _Validator, entries, name: str, what: str, allowed: tuple[str, ...]):
+def _choice(validator: Validator, entries, name: str, what: str, allowed: tuple[str, ...]):
     if name not in entries:
         return None
     node = entries[name][1]

@@ -100,7 +100,7 @@ def load_questionnaire_text(
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(error, "problem", None) or str(error)
         raise QuestionnaireError([f"{filename}:{line}: not valid YAML: {problem}"]) from None
-    return _Validator(filename, text).questionnaire(root)
+    return Validator(filename, text).questionnaire(root)
 
 
 def _compose(text: str, filename: str) -> Node | None:
@@ -128,7 +128,10 @@ def _compose(text: str, filename: str) -> Node | None:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
-class _Validator:
+class Validator:
+    """Reads one questionnaire file, collecting every problem as ``file:line: message``; the
+    answer-set and indicator checks (``answer_sets.py``, ``indicators.py``) report through it."""
+
     def __init__(self, filename: str, source: str) -> None:
         self.filename = filename
         self.source = source

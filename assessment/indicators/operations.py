@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..names import name_key
-from ..survey.operations import _get_or_create, city_assessment
+from ..survey.operations import city_assessment, get_or_create
 from .queries import round_indicators
 from .values import IndicatorEntry, IndicatorValueError, check_indicator_entry
 
@@ -167,7 +167,7 @@ def save_values(
     if problems:
         raise IndicatorFormProblems(problems)
     if assessment is None:
-        assessment = _get_or_create(Assessment, round_id=round_.id, city_id=city_id)
+        assessment = get_or_create(Assessment, round_id=round_.id, city_id=city_id)
     stored = stored_values(assessment)
     saved = removed = 0
     for indicator_id, entry in entries.items():
@@ -225,7 +225,7 @@ def name_editor(round_: Round, city_id: int, user: User | None, actor: User) -> 
         user.city_id != city_id or user.role != Role.RESPONDENT or not user.active
     ):
         raise IndicatorRefused("not_a_member", _("Choose an active member of the city's team."))
-    assessment = city_assessment(round_, city_id) or _get_or_create(
+    assessment = city_assessment(round_, city_id) or get_or_create(
         Assessment, round_id=round_.id, city_id=city_id
     )
     named = db.session.get(IndicatorEditor, assessment.id)

@@ -41,7 +41,7 @@ from .evidence import parse_evidence as posted_evidence
 from .progress import response_progress, team_progress, unfinished_members
 
 
-def _get_or_create(model, defaults: Mapping | None = None, **keys):
+def get_or_create(model, defaults: Mapping | None = None, **keys):
     """The row with these keys, created if absent; safe when two requests create it at once."""
     found = db.session.scalar(select(model).filter_by(**keys))
     if found is not None:
@@ -77,8 +77,8 @@ def response_for_writing(round_: Round, user: User) -> Response:
     assessment = city_assessment(round_, user.city_id)
     check_writable(round_, assessment, user.city_id)
     if assessment is None:
-        assessment = _get_or_create(Assessment, round_id=round_.id, city_id=user.city_id)
-    return _get_or_create(Response, assessment_id=assessment.id, respondent_id=user.id)
+        assessment = get_or_create(Assessment, round_id=round_.id, city_id=user.city_id)
+    return get_or_create(Response, assessment_id=assessment.id, respondent_id=user.id)
 
 
 def save_page(
