@@ -127,14 +127,18 @@ def init_command() -> None:
     from flask_migrate import upgrade
 
     from .admin.operations import import_questionnaire
+    from .survey.operations import store_missing_scores
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     states = []
     for path in BUNDLED_QUESTIONNAIRES:
         questionnaire, created = import_questionnaire(load_questionnaire_file(path))
         states.append(f"{questionnaire.label} {'imported' if created else 'already present'}")
+    stored = store_missing_scores()  # submitted before scores were stored with them
     db.session.commit()
     click.echo(f"Database ready; questionnaires {', '.join(states)}.")
+    if stored:
+        click.echo(f"Stored the scores of {stored} submitted assessments.")
 
 
 @cli.command("demo")

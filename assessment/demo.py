@@ -35,6 +35,7 @@ from .models import (
     User,
     utcnow,
 )
+from .survey.operations import store_missing_scores
 
 # cities whose team held its workshop in 2022 and agreed answers to questions it was divided on
 WORKSHOP_CITIES = ("Sofia", "Lisbon", "Tallinn")
@@ -144,6 +145,7 @@ def load_demo(seed: int = 2020, cities: int = len(CAPITALS), respondents: int | 
     db.session.flush()
     _answer_rounds(questionnaire, baseline, follow_up, teams, rng)
     _workshops(follow_up, rng)
+    store_missing_scores()  # as submitting stores them
     load_indicator_demo((baseline, follow_up), seed)
     from .plan.demo import load_demo_plans  # targets and actions of every city's plan
 

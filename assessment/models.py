@@ -321,6 +321,8 @@ class Assessment(db.Model):  # type: ignore[name-defined]
     submitted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # its area and question scores while it is submitted (stored_scores.py)
+    stored_scores: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     round: Mapped[Round] = relationship(back_populates="assessments")
     city: Mapped[City] = relationship(back_populates="assessments")
@@ -331,6 +333,9 @@ class Assessment(db.Model):  # type: ignore[name-defined]
         UniqueConstraint("round_id", "city_id"),
         CheckConstraint(
             "(status = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_at_iff_submitted"
+        ),
+        CheckConstraint(
+            "status = 'submitted' OR stored_scores IS NULL", name="stored_scores_only_submitted"
         ),
     )
 

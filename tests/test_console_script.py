@@ -266,6 +266,32 @@ def test_init_and_demo_again_change_nothing(console):
     assert again.startswith("The demo data is already loaded; nothing was changed.")
 
 
+def test_init_stores_the_scores_of_assessments_submitted_without_them(console):
+    """A database from before scores were stored with a submitted assessment: dmat init stores
+    them, once."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(console.url)
+    try:
+        with engine.begin() as connection:
+            kept = connection.execute(
+                text("SELECT id, stored_scores FROM assessment WHERE stored_scores IS NOT NULL")
+            ).all()
+            assert kept
+            connection.execute(text("UPDATE assessment SET stored_scores = NULL"))
+        assert console.ok("init").endswith(
+            f"\nStored the scores of {len(kept)} submitted assessments.\n"
+        )
+        assert "Stored" not in console.ok("init")
+        with engine.connect() as connection:
+            again = connection.execute(
+                text("SELECT id, stored_scores FROM assessment WHERE stored_scores IS NOT NULL")
+            ).all()
+        assert sorted(map(tuple, again)) == sorted(map(tuple, kept))
+    finally:
+        engine.dispose()
+
+
 def test_questionnaire_validate_and_import(console):
     valid = console.ok("questionnaire", "validate", str(BUNDLED_QUESTIONNAIRE))
     assert valid == (

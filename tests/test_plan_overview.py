@@ -114,21 +114,30 @@ def test_every_demo_city_has_a_plan(demo):
 
 
 def test_a_page_scores_each_round_once(demo, monkeypatch):
-    """round_figures' memo: asking again for the same round and cities scores nothing again."""
-    import assessment.results
-    from assessment.plan.queries import round_figures
+    """round_figures' memo: asking again for the same round and cities reads and scores nothing
+    again (the submitted city's stored scores, the city in progress's answers)."""
+    import assessment.plan.queries as queries
+    from assessment import stored_scores
+    from assessment.demo import IN_PROGRESS_2022
 
     calls = []
-    real = assessment.results.round_scores
+    read, scored = stored_scores.submitted_scores, queries.round_scores
 
-    def counted(*args, **kwargs):
-        calls.append(args[0].name)
-        return real(*args, **kwargs)
+    def counted_read(round_, city_ids):
+        calls.append(("stored", round_.name))
+        return read(round_, city_ids)
 
-    monkeypatch.setattr(assessment.results, "round_scores", counted)
+    def counted_scoring(round_, city_ids, **kwargs):
+        calls.append(("scored", round_.name, len(city_ids)))
+        return scored(round_, city_ids, **kwargs)
+
+    monkeypatch.setattr(stored_scores, "submitted_scores", counted_read)
+    monkeypatch.setattr(queries, "round_scores", counted_scoring)
     follow_up = round_named("2022 follow-up")
-    cities = {city_named("Sofia").id, city_named("Riga").id}
+    assert "Sofia" in IN_PROGRESS_2022 and "Vilnius" not in IN_PROGRESS_2022
+    cities = {city_named("Sofia").id, city_named("Vilnius").id}
     memo: dict = {}
-    first = round_figures([follow_up], cities, memo)
-    again = round_figures([follow_up], cities, memo)
-    assert calls == ["2022 follow-up"] and again == first and len(first) == 2
+    first = queries.round_figures([follow_up], cities, memo)
+    again = queries.round_figures([follow_up], cities, memo)
+    assert calls == [("stored", "2022 follow-up"), ("scored", "2022 follow-up", 1)]
+    assert again == first and len(first) == 2

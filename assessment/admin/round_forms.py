@@ -129,9 +129,7 @@ class RoundForm(FlaskForm):
         if self.taking_part.data != "chosen":
             return
         if not field.data:
-            raise ValidationError(
-                _l("Choose the cities taking part, or choose “Every city”.")
-            )
+            raise ValidationError(_l("Choose the cities taking part, or choose “Every city”."))
         if self.round is not None:
             answered = db.session.scalars(
                 select(City.name)

@@ -193,4 +193,3 @@ def indicator_table(round_: Round, city_id: int) -> list[TableRow]:
             )
         )
     return rows
-

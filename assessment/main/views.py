@@ -32,9 +32,7 @@ def home_address(user) -> str:
     """A city member's newest open round, else their rounds; the programme team's dashboard."""
     if not user.role.is_city_role:
         return url_for("compare.index")
-    newest_open = next(
-        (r for r, _assessment in rounds_for_city(user.city_id) if r.is_open), None
-    )
+    newest_open = next((r for r, _assessment in rounds_for_city(user.city_id) if r.is_open), None)
     if newest_open is None:
         return url_for("survey.index")
     return url_for("survey.overview", round_id=newest_open.id)

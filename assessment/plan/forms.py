@@ -38,9 +38,7 @@ class ProgressForm(FlaskForm):
 
 
 class ActionForm(ProgressForm):
-    title = StringField(
-        _l("Title"), validators=[InputRequired(), Length(max=MAX_TITLE_CHARS)]
-    )
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=MAX_TITLE_CHARS)])
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=MAX_TEXT_CHARS)]
     )

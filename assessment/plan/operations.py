@@ -47,9 +47,11 @@ def known_keys(city: City) -> tuple[set[str], set[str]]:
     of the rounds the city has an assessment in (keys match across versions, rule 8)."""
     from ..models import Area, Question
 
-    questionnaire_ids = select(Round.questionnaire_id).join(
-        Assessment, Assessment.round_id == Round.id
-    ).where(Assessment.city_id == city.id)
+    questionnaire_ids = (
+        select(Round.questionnaire_id)
+        .join(Assessment, Assessment.round_id == Round.id)
+        .where(Assessment.city_id == city.id)
+    )
     areas = set(
         db.session.scalars(select(Area.key).where(Area.questionnaire_id.in_(questionnaire_ids)))
     )
@@ -168,9 +170,7 @@ def change_action(action: Action, fields: ActionFields, actor: User) -> bool:
     return True
 
 
-def update_progress(
-    action: Action, status: ActionStatus, note: str | None, actor: User
-) -> bool:
+def update_progress(action: Action, status: ActionStatus, note: str | None, actor: User) -> bool:
     """An owner's (or the leader's) update: the status and the progress note; False when
     nothing changed. The history keeps every update."""
     from flask_babel import gettext as _

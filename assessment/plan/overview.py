@@ -1,28 +1,37 @@
 """The coordinators' plans overview of a round: per city, its targets set on the round (met,
 open, missed by rule 10) and its actions (done, in progress, overdue), and the last change.
 
-Actions are counted by one GROUP BY; targets go through ``queries.target_states`` (rule 10,
-one set of score aggregates per later round). The number of queries does not grow with the
+Actions are counted by one GROUP BY; targets go through ``queries.target_statuses`` (rule 10,
+from the later rounds' stored scores). The number of queries does not grow with the
 cities. The page, the exports and the API read their rows from here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, select
 
 from ..extensions import db
-from ..models import Action, ActionStatus, Assessment, City, Round, Target
+from ..models import Action, ActionStatus, Assessment, AssessmentStatus, City, Round, Target
 from . import queries
 
 CLOSED = (ActionStatus.DONE.value, ActionStatus.DROPPED.value)
 
 
+class CityName(NamedTuple):
+    """What a row shows of its city (a tuple: the overview has a row for each of 1,000)."""
+
+    id: int
+    name: str
+    country: str
+
+
 @dataclass
 class CityPlan:
-    city: City
+    city: CityName
     submitted: bool
     targets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TARGET_STATUSES, 0))
     actions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTION_COUNTS, 0))
@@ -61,8 +70,6 @@ def _later(a: datetime | None, b: datetime | None) -> datetime | None:
     if isinstance(b, str):  # SQLite returns aggregates of datetimes as text
         b = datetime.fromisoformat(b)
     if b is not None and b.tzinfo is None:
-        from datetime import UTC
-
         b = b.replace(tzinfo=UTC)
     if a is None or (b is not None and b > a):
         return b
@@ -79,20 +86,18 @@ def plans_overview(
     """One row per city with an assessment in the round (of ``country`` when given)."""
     on = on or queries.today()
     query = (
-        select(City, Assessment.status)
+        select(City.id, City.name, City.country, Assessment.status)
         .join(Assessment, Assessment.city_id == City.id)
         .where(Assessment.round_id == round_.id)
     )
     if country:
         query = query.where(City.country == country)
     rows = {
-        city.id: CityPlan(city, status == "submitted")
-        for city, status in db.session.execute(query.order_by(City.name))
+        city_id: CityPlan(CityName(city_id, name, country), status == AssessmentStatus.SUBMITTED)
+        for city_id, name, country, status in db.session.execute(query.order_by(City.name))
     }
     in_round = select(Assessment.city_id).where(Assessment.round_id == round_.id)
-    overdue = case(
-        (and_(Action.due_on < on, Action.status.not_in(CLOSED)), 1), else_=0
-    )
+    overdue = case((and_(Action.due_on < on, Action.status.not_in(CLOSED)), 1), else_=0)
     counts = db.session.execute(
         select(
             Action.city_id, Action.status, func.count(), func.sum(overdue),
@@ -116,11 +121,10 @@ def plans_overview(
     ):
         if city_id in rows:
             rows[city_id].last_update = _later(rows[city_id].last_update, changed)
-    states = queries.target_states(None, on, baseline=round_, gaps=False)
-    for city_id, found in states.items():
+    for city_id, statuses in queries.target_statuses(round_, on).items():
         if city_id in rows:
-            for state in found:
-                rows[city_id].targets[state.status] += 1
+            for status in statuses:
+                rows[city_id].targets[status] += 1
     ordered = list(rows.values())
     if sort not in SORT_COLUMNS:
         sort = "city"

@@ -12,14 +12,16 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import scoring
+from .. import scoring, stored_scores
 from ..columns import utcnow
 from ..extensions import db
 from ..models import Action, City, Questionnaire, Round, Target, TargetKind
+from ..results import round_scores
 from ..rounds import round_order_key, rounds_in_order
 
 
@@ -88,42 +90,61 @@ Figures = dict[tuple[int, int], dict[tuple[TargetKind, str], float]]
 """(round id, city id) -> (kind, key) -> the city's figure in that round."""
 
 
+ALL_KINDS = frozenset(TargetKind)
+
+
 def round_figures(
-    rounds: Iterable[Round], city_ids: Collection[int], memo: dict | None = None
+    rounds: Iterable[Round],
+    city_ids: Collection[int],
+    memo: dict | None = None,
+    kinds: frozenset[TargetKind] = ALL_KINDS,
 ) -> Figures:
     """The figure of every key that may have a target, for each city in each round: area and
-    question scores (rules 1-4, 9) and indicator values (rule 11). One set of aggregates and
-    one query of indicator values per round, whatever the cities.
+    question scores (rules 1-4, 9) and indicator values (rule 11). A submitted assessment's
+    scores are read as stored (``stored_scores``), the others' scored from their answers: a
+    few queries per round, whatever the cities.
 
     ``memo`` (a dict the caller keeps for one page) saves scoring a round twice for the same
-    cities."""
-    from ..results import round_scores
-
+    cities; ``kinds`` leaves out the figures of other kinds of key."""
     figures: Figures = {}
     memo = {} if memo is None else memo
     cities = frozenset(city_ids)
+    areas = TargetKind.AREA in kinds
+    questions = TargetKind.QUESTION in kinds
     for round_ in rounds:
-        remembered = (round_.id, cities)
+        remembered = (round_.id, cities, kinds)
         if remembered in memo:
             figures.update(memo[remembered])
             continue
         own_round: Figures = {}
-        for scores in round_scores(round_, city_ids, agreement=False):
-            own: dict[tuple[TargetKind, str], float] = {}
-            for key, area in scores.result.areas.items():
-                if area.score is not None:
-                    own[(TargetKind.AREA, key)] = area.score
-            for key, score in scores.result.question_scores.items():
-                if score is not None:
-                    own[(TargetKind.QUESTION, key)] = score
-            own_round[(round_.id, scores.city.id)] = own
-        for city_id, indicator, value in round_indicator_values(round_, city_ids):
-            own_round.setdefault((round_.id, city_id), {})[(TargetKind.INDICATOR, indicator)] = (
-                value
+        stored = stored_scores.submitted_scores(round_, cities) if areas or questions else {}
+        for city_id, scores in stored.items():
+            own_round[(round_.id, city_id)] = _figures_of(
+                scores["areas"].items() if areas else (),
+                scores["questions"].items() if questions else (),
             )
+        unstored = cities.difference(stored)
+        if unstored and (areas or questions):
+            for scores in round_scores(round_, unstored, agreement=False):
+                own_round[(round_.id, scores.city.id)] = _figures_of(
+                    ((key, area.score) for key, area in scores.result.areas.items()),
+                    scores.result.question_scores.items() if questions else (),
+                )
+        if TargetKind.INDICATOR in kinds:
+            for city_id, indicator, value in round_indicator_values(round_, city_ids):
+                own_round.setdefault((round_.id, city_id), {})[
+                    (TargetKind.INDICATOR, indicator)
+                ] = value
         memo[remembered] = own_round
         figures.update(own_round)
     return figures
+
+
+def _figures_of(areas, questions) -> dict[tuple[TargetKind, str], float]:
+    """A city's figures in a round from its (key, score) pairs of areas and of questions."""
+    own = {(TargetKind.AREA, key): score for key, score in areas if score is not None}
+    own.update(((TargetKind.QUESTION, key), score) for key, score in questions if score is not None)
+    return own
 
 
 def round_indicator_values(
@@ -146,8 +167,7 @@ def round_indicator_values(
 
 
 # targets ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RoundFigure:
+class RoundFigure(NamedTuple):  # a tuple: the plans overview measures 5,000 targets at once
     round: Round
     value: float | None
 
@@ -171,67 +191,106 @@ KIND_ORDER = {TargetKind.AREA: 0, TargetKind.QUESTION: 1, TargetKind.INDICATOR: 
 def target_states(
     city_ids: Collection[int] | None = None,
     on: date | None = None,
-    baseline: Round | None = None,
-    gaps: bool = True,
     memo: dict | None = None,
 ) -> dict[int, list[TargetState]]:
-    """Each city's targets (city id -> targets) with baseline, latest, gap and status, all of
-    them or those set on ``baseline``; the number of queries grows with the rounds, not with
-    the cities or targets. ``gaps=False`` leaves out the baseline figures (a status needs only
-    the later rounds'), and with them the gap of a target without a later round."""
+    """Each city's targets (city id -> targets, all cities' or ``city_ids``') with baseline,
+    latest, gap and status; the number of queries grows with the rounds, not with the cities
+    or targets."""
     on = on or today()
     query = select(Target).options(joinedload(Target.baseline_round))
     if city_ids is not None:
         query = query.where(Target.city_id.in_(city_ids))
-    if baseline is not None:
-        query = query.where(Target.baseline_round_id == baseline.id)
     targets = db.session.scalars(query).all()
     if not targets:
         return {}
-    rounds = db.session.scalars(
-        select(Round).options(joinedload(Round.questionnaire))
-    ).unique().all()
-    keys_of = {r.id: target_keys(r.questionnaire) for r in rounds}
-    baselines = {t.baseline_round for t in targets}
-    wanted = {r for b in baselines for r in later_rounds(b, rounds)}
-    if gaps:
-        wanted |= baselines
-    figures = round_figures(rounds_in_order(wanted), {t.city_id for t in targets}, memo)
-    later = {b.id: later_rounds(b, rounds) for b in baselines}
+    measure = _Measure({t.baseline_round for t in targets}, {t.city_id for t in targets}, memo)
     found: dict[int, list[TargetState]] = defaultdict(list)
     for target in targets:
-        found[target.city_id].append(_state(target, later, keys_of, figures, on))
+        spec, figure, baseline, latest, gap, status = measure(target, target.baseline_round, on)
+        found[target.city_id].append(
+            TargetState(target, spec, figure, baseline, latest, gap, status)
+        )
     for states in found.values():
         states.sort(
             key=lambda s: (
-                round_opened(s.target.baseline_round), KIND_ORDER[s.target.kind], s.target.key
+                round_opened(s.target.baseline_round),
+                KIND_ORDER[s.target.kind],
+                s.target.key,
             )
         )
     return found
 
 
-def _state(target: Target, later, keys_of, figures: Figures, on: date) -> TargetState:
-    baseline_round = target.baseline_round
-    index = (target.kind, target.key)
-    spec = keys_of[baseline_round.id].get(index)
-    figure = spec.target_figure(target.value) if spec is not None else target.value
-    value = figures.get((baseline_round.id, target.city_id), {}).get(index)
-    baseline = RoundFigure(baseline_round, value)
-    latest = None
-    for round_ in later[baseline_round.id]:
-        value = figures.get((round_.id, target.city_id), {}).get(index)
-        if value is not None:
-            latest = RoundFigure(round_, value)
-            break
-    gap, status = scoring.target_progress(
-        figure,
-        baseline.value,
-        latest.value if latest else None,
-        target.due_on,
-        on,
-        spec.direction if spec is not None else scoring.HIGHER,
+def target_statuses(baseline: Round, on: date | None = None) -> dict[int, list[str]]:
+    """The status (rule 10) of each target set on ``baseline``, per city (city id -> statuses):
+    what the plans overview counts, read as plain rows, its later rounds' scores mostly as
+    stored (``stored_scores``)."""
+    on = on or today()
+    rows = db.session.execute(
+        select(
+            Target.city_id, Target.kind, Target.key, Target.value, Target.due_on
+        ).where(Target.baseline_round_id == baseline.id)
+    ).all()  # fmt: skip
+    if not rows:
+        return {}
+    measure = _Measure(
+        {baseline},
+        {row.city_id for row in rows},
+        baselines_scored=False,
+        kinds=frozenset(row.kind for row in rows),
     )
-    return TargetState(target, spec, figure, baseline, latest, gap, status)
+    found: dict[int, list[str]] = defaultdict(list)
+    for row in rows:
+        found[row.city_id].append(measure(row, baseline, on)[-1])
+    return found
+
+
+class _Measure:
+    """Rule 10 for targets set on ``baselines``, from the figures of the cities in the rounds
+    that count: read once, then measured one target at a time. Without ``baselines_scored`` a
+    baseline's own figures are not read: a status needs only the later rounds'."""
+
+    def __init__(
+        self,
+        baselines: Collection[Round],
+        city_ids: Collection[int],
+        memo: dict | None = None,
+        baselines_scored: bool = True,
+        kinds: frozenset[TargetKind] = ALL_KINDS,
+    ) -> None:
+        rounds = db.session.scalars(
+            select(Round).options(joinedload(Round.questionnaire))
+        ).unique().all()  # fmt: skip
+        self.keys_of = {b.id: target_keys(b.questionnaire) for b in baselines}
+        self.later = {b.id: later_rounds(b, rounds) for b in baselines}
+        wanted = {r for b in baselines for r in self.later[b.id]}
+        if baselines_scored:
+            wanted |= set(baselines)
+        self.figures = round_figures(rounds_in_order(wanted), city_ids, memo, kinds)
+
+    def __call__(self, target, baseline_round: Round, on: date):
+        """(spec, figure, baseline, latest, gap, status) of a target (a ``Target`` or a row
+        with its city_id, kind, key, value and due_on) set on ``baseline_round``."""
+        index = (target.kind, target.key)
+        spec = self.keys_of[baseline_round.id].get(index)
+        figure = spec.target_figure(target.value) if spec is not None else target.value
+        value = self.figures.get((baseline_round.id, target.city_id), {}).get(index)
+        baseline = RoundFigure(baseline_round, value)
+        latest = None
+        for round_ in self.later[baseline_round.id]:
+            value = self.figures.get((round_.id, target.city_id), {}).get(index)
+            if value is not None:
+                latest = RoundFigure(round_, value)
+                break
+        gap, status = scoring.target_progress(
+            figure,
+            baseline.value,
+            latest.value if latest else None,
+            target.due_on,
+            on,
+            spec.direction if spec is not None else scoring.HIGHER,
+        )
+        return spec, figure, baseline, latest, gap, status
 
 
 # actions ------------------------------------------------------------------------------------------
@@ -312,7 +371,6 @@ def action_json(action: Action, on: date) -> dict:
         "overdue": action.is_overdue(on),
         "progress_note": action.progress_note,
     }
-
 
 
 # what the pages show -----------------------------------------------------------------------------

@@ -43,8 +43,7 @@ def roadmap(city: City, round_: Round) -> dict:
         "plan_radar_targets": queries.radar_targets(states, round_),
         # the success indicators table: indicator key -> the target the round is measured by
         "plan_by_indicator": {
-            s.target.key: s
-            for s in queries.aimed_targets(states, round_, TargetKind.INDICATOR)
+            s.target.key: s for s in queries.aimed_targets(states, round_, TargetKind.INDICATOR)
         },
         "plan_groups": [g for g in groups if g.actions],
         "plan_today": queries.today(),

@@ -67,9 +67,7 @@ def parse_target_value(
         raise ValueError(f"the target '{raw}' is not a number")
     if kind == TargetKind.AREA and not 0 <= value <= 100:
         raise ValueError(f"the target {raw} is not a score from 0 to 100")
-    if kind == TargetKind.QUESTION and (
-        not value.is_integer() or not 1 <= value <= (levels or 10)
-    ):
+    if kind == TargetKind.QUESTION and (not value.is_integer() or not 1 <= value <= (levels or 10)):
         raise ValueError(f"the target {raw} is not a level from 1 to {levels}")
     if kind == TargetKind.INDICATOR and abs(value) > MAX_INDICATOR_VALUE:
         raise ValueError(f"the target {raw} is out of range")
@@ -162,9 +160,11 @@ def import_targets(round_: Round, rows: Sequence[TargetRow], filename: str) -> T
             )
         spec = keys.get(row.key)
         if spec is None:
-            hint = " (a question: set question targets on the results page)" if (
-                row.key in questions
-            ) else ""
+            hint = (
+                " (a question: set question targets on the results page)"
+                if (row.key in questions)
+                else ""
+            )
             problems.append(
                 f"{where}: '{row.key}' is not an area or indicator key of "
                 f"{round_.questionnaire.label}{hint}"
@@ -250,9 +250,7 @@ def set_targets(
     existing = {
         (t.kind, t.key): t
         for t in db.session.scalars(
-            select(Target).where(
-                Target.city_id == city.id, Target.baseline_round_id == round_.id
-            )
+            select(Target).where(Target.city_id == city.id, Target.baseline_round_id == round_.id)
         )
     }
     checked: list[tuple[TargetEntry, float | None, date | None]] = []

@@ -252,9 +252,7 @@ def edit_action(city_id: int, action_id: int):
             flash(_("The action is saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("plan.action", city_id=city.id, action_id=found.id))
     db.session.refresh(found)
-    return _render(
-        "plan/action_form.html", city, form=form, action=found, problem=problem
-    ), 400
+    return _render("plan/action_form.html", city, form=form, action=found, problem=problem), 400
 
 
 @bp.post("/<int:city_id>/actions/<int:action_id>/progress")

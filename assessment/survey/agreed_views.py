@@ -50,9 +50,7 @@ def _page(round_, assessment, area, problems=None, posted=None, status=200):
         sides=agreed.side_by_side(assessment, area),
         # "Level n of m" for each level count of the area, translated once for the page
         level_labels={
-            count: [
-                _("Level %(n)d of %(total)d", n=n, total=count) for n in range(1, count + 1)
-            ]
+            count: [_("Level %(n)d of %(total)d", n=n, total=count) for n in range(1, count + 1)]
             for count in {question.level_count for question in area.questions}
         },
         can_edit=locked is None,

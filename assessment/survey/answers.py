@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from flask_babel import gettext as _
-from sqlalchemy import BindParameter, Date, bindparam, delete, exists, or_, select
+from sqlalchemy import BindParameter, Date, bindparam, delete, exists, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
@@ -351,3 +351,12 @@ def write_answers(
         else:  # sqlite3 and psycopg sum the rows an executemany changed
             changed += connection.execute(statement, parameters).rowcount
     return changed
+
+
+def hold_answer_writes(connection: Connection) -> None:
+    """No answer or agreed answer is written until the caller's transaction ends, and a write
+    that waited checks the assessment's status afresh: submitting stores the scores of the
+    answers exactly as they are (``stored_scores``). A write already under way is finished
+    first. PostgreSQL only; SQLite lets one transaction write at a time already."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE answer, agreed_answer IN SHARE MODE"))

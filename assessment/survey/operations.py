@@ -12,9 +12,10 @@ from collections.abc import Mapping
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import stored_scores
 from ..audit.operations import record
 from ..errors import DmatError
 from ..extensions import db
@@ -33,6 +34,7 @@ from .answers import (
     AnswerRefused,
     AnswerWrite,
     check_writable,
+    hold_answer_writes,
     parse_comment,
     parse_posted_answer,
     write_answers,
@@ -165,6 +167,7 @@ def submit_assessment(
     """Submit the city's assessment once the leader ``confirmed`` it. While team members have
     not marked their response complete, the confirmation must have named at least that many
     (``accepted_unfinished``); the refusal says how many have not finished."""
+    hold_answer_writes(db.session.connection())  # the scores stored below stay the answers'
     assessment = city_assessment(round_, leader.city_id)
     check_writable(round_, assessment, leader.city_id)
     answers = 0
@@ -195,6 +198,9 @@ def submit_assessment(
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = leader.id
     db.session.flush()
+    assessment.stored_scores = stored_scores.scores_to_store(round_, [assessment.city_id]).get(
+        assessment.id
+    )
     record(
         "assessment_submitted",
         f"{assessment.city.name} submitted its assessment",
@@ -203,6 +209,27 @@ def submit_assessment(
         round_=round_,
     )
     return assessment
+
+
+def store_missing_scores() -> int:
+    """Store the scores of every submitted assessment that has none (or has them under other
+    rules: ``stored_scores.RULES``), scored from its answers; returns how many were stored."""
+    missing: dict[int, list[int]] = {}
+    for round_id, city_id, stored in db.session.execute(
+        select(Assessment.round_id, Assessment.city_id, Assessment.stored_scores).where(
+            Assessment.status == AssessmentStatus.SUBMITTED
+        )
+    ):
+        if not stored_scores.usable(stored):
+            missing.setdefault(round_id, []).append(city_id)
+    stored = 0
+    for round_id, city_ids in missing.items():
+        rows = stored_scores.scores_to_store(db.session.get(Round, round_id), city_ids)
+        db.session.execute(
+            update(Assessment), [{"id": key, "stored_scores": value} for key, value in rows.items()]
+        )
+        stored += len(rows)
+    return stored
 
 
 def reopen_assessment(assessment: Assessment) -> Assessment:
@@ -214,6 +241,7 @@ def reopen_assessment(assessment: Assessment) -> Assessment:
     assessment.status = AssessmentStatus.IN_PROGRESS
     assessment.submitted_at = None
     assessment.submitted_by_id = None
+    assessment.stored_scores = None
     db.session.flush()
     record(
         "assessment_reopened",
