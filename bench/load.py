@@ -83,7 +83,12 @@ def open_workshop(coordinators: int) -> None:
         db.session.execute(
             update(Assessment)
             .where(Assessment.round_id == round_id)
-            .values(status=AssessmentStatus.IN_PROGRESS, submitted_at=None, submitted_by_id=None)
+            .values(
+                status=AssessmentStatus.IN_PROGRESS,
+                submitted_at=None,
+                submitted_by_id=None,
+                stored_scores=None,  # as reopening does (a CHECK holds them to submitted ones)
+            )
         )
         emails = ["coordinator@dmat.example"]
         for n in range(2, coordinators + 1):
