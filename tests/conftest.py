@@ -1,7 +1,9 @@
 """Shared fixtures: the app on the test database, a browser-like client, the dmat command.
 
 The database is ``DMAT_TEST_DATABASE_URL`` (PostgreSQL in CI's second pass) or a SQLite file in a
-temporary folder. Tables are created once per run and emptied after every test.
+temporary folder. Tables are created once per run and emptied after every test. When the suite
+runs in several processes (``pytest -n 2``, as ``scripts/test`` does), each process has its own
+PostgreSQL database beside the one named, created here, and its own SQLite file.
 
 Test code runs inside an app context of its own (so it can use ``db.session``), and every request
 of the test client runs in a fresh app context, as it does in production: its own database
@@ -41,6 +43,31 @@ from .playwright_support import (  # noqa: F401  (Playwright fixtures and their 
     pytest_runtest_makereport,
     pytest_terminal_summary,
 )
+
+def own_database_per_process() -> None:
+    """Under pytest-xdist, point ``DMAT_TEST_DATABASE_URL`` at this process's own PostgreSQL
+    database (the named one with the worker's name appended), creating it when it is missing.
+    Commands run in subprocesses inherit it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    shared = os.environ.get("DMAT_TEST_DATABASE_URL", "")
+    if not worker or not shared.startswith("postgresql"):
+        return
+    url = make_url(shared)
+    own = url.set(database=f"{url.database}_{worker}")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        admin.dispose()
+    os.environ["DMAT_TEST_DATABASE_URL"] = own.render_as_string(hide_password=False)
+
+
+own_database_per_process()
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CONFORMANCE = SHARED / "conformance"
