@@ -67,3 +67,28 @@ def test_no_view_module_imports_another():
         package = name.rsplit(".", 1)[0]
         others = imported_modules(path, package) & (set(views) - {name})
         assert not others, f"{name} imports the view module(s) {sorted(others)}"
+
+
+def test_every_test_has_a_name_of_its_own():
+    """pytest-xdist (scripts/test) hands out tests by name: of two tests with one name, one
+    would never run, and nothing would say so."""
+    import collections
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", "tests"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert collected.returncode == 0, collected.stdout[-2000:] + collected.stderr[-2000:]
+    names = [line for line in collected.stdout.splitlines() if "::" in line]
+    assert len(names) > 900
+    twice = [name for name, n in collections.Counter(names).items() if n > 1]
+    assert twice == []
