@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from .. import scoring
 from ..extensions import db
-from ..models import Assessment, AssessmentStatus, City, Indicator, IndicatorValue, Round
+from ..models import Assessment, AssessmentStatus, City, Indicator, Round
 from ..results import COHORT_MINIMUM as CITY_MINIMUM  # rule 11: 3 cities with a value
-from .queries import round_indicators
+from .queries import round_indicators, round_values
 
 
 @dataclass
@@ -54,12 +54,7 @@ def round_indicator_values(round_: Round) -> RoundIndicators:
     ):
         cities[city_id] = CityValues(city_id, name, country, status == AssessmentStatus.SUBMITTED)
     if indicators:
-        for city_id, key, value, source in db.session.execute(
-            select(Assessment.city_id, Indicator.key, IndicatorValue.value, IndicatorValue.source)
-            .join(Assessment, IndicatorValue.assessment_id == Assessment.id)
-            .join(Indicator, IndicatorValue.indicator_id == Indicator.id)
-            .where(Assessment.round_id == round_.id)
-        ):
+        for city_id, key, value, source in round_values(round_):
             cities[city_id].values[key] = value
             cities[city_id].sources[key] = source
     rows = list(cities.values())

@@ -7,8 +7,10 @@ be a plain SQL ORDER BY, since it mixes a date with a timestamp.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -27,6 +29,29 @@ def round_indicators(round_: Round) -> list[Indicator]:
             .order_by(Indicator.position)
         )
     )
+
+
+class RoundValue(NamedTuple):
+    city_id: int
+    key: str  # the indicator's
+    value: float
+    source: str | None
+
+
+def round_values(round_: Round, city_ids: Collection[int] | None = None) -> list[RoundValue]:
+    """Every indicator value of the round (of these cities' assessments when given): one
+    query, whatever the cities."""
+    query = (
+        select(Assessment.city_id, Indicator.key, IndicatorValue.value, IndicatorValue.source)
+        .join(Assessment, IndicatorValue.assessment_id == Assessment.id)
+        .join(Indicator, IndicatorValue.indicator_id == Indicator.id)
+        .where(Assessment.round_id == round_.id)
+    )
+    if city_ids is not None:
+        if not city_ids:
+            return []
+        query = query.where(Assessment.city_id.in_(list(city_ids)))
+    return [RoundValue(*row) for row in db.session.execute(query)]
 
 
 @dataclass(frozen=True)

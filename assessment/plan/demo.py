@@ -94,9 +94,9 @@ def _indicator_targets(baseline, follow_up, city_ids, today: date, rng) -> list[
     both rounds: one the follow-up reached (met) when the city improved, one still ahead
     (open), one whose due date passed first (missed); in each indicator's direction and unit."""
     from ..indicators.demo import PROFILES
+    from ..indicators.queries import round_values
     from ..indicators.values import UNIT_RANGES
     from ..models import Indicator
-    from .queries import round_indicator_values
 
     indicators = {
         i.key: i
@@ -104,8 +104,8 @@ def _indicator_targets(baseline, follow_up, city_ids, today: date, rng) -> list[
             select(Indicator).where(Indicator.questionnaire_id == baseline.questionnaire_id)
         )
     }
-    before = {(c, k): v for c, k, v in round_indicator_values(baseline, city_ids)}
-    after = {(c, k): v for c, k, v in round_indicator_values(follow_up, city_ids)}
+    before = {(v.city_id, v.key): v.value for v in round_values(baseline, city_ids)}
+    after = {(v.city_id, v.key): v.value for v in round_values(follow_up, city_ids)}
     found = []
     for city_id in sorted(city_ids):
         if rng.random() < 0.35:

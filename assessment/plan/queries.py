@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from .. import scoring, stored_scores
 from ..columns import utcnow
 from ..extensions import db
+from ..indicators.queries import round_values
 from ..models import Action, City, Questionnaire, Round, Target, TargetKind
 from ..results import round_scores
 from ..rounds import round_order_key, rounds_in_order
@@ -131,7 +132,7 @@ def round_figures(
                     scores.result.question_scores.items() if questions else (),
                 )
         if TargetKind.INDICATOR in kinds:
-            for city_id, indicator, value in round_indicator_values(round_, city_ids):
+            for city_id, indicator, value, _source in round_values(round_, city_ids):
                 own_round.setdefault((round_.id, city_id), {})[
                     (TargetKind.INDICATOR, indicator)
                 ] = value
@@ -145,25 +146,6 @@ def _figures_of(areas, questions) -> dict[tuple[TargetKind, str], float]:
     own = {(TargetKind.AREA, key): score for key, score in areas if score is not None}
     own.update(((TargetKind.QUESTION, key), score) for key, score in questions if score is not None)
     return own
-
-
-def round_indicator_values(
-    round_: Round, city_ids: Collection[int]
-) -> list[tuple[int, str, float]]:
-    """(city id, indicator key, value) of the cities' indicator values in a round: one query."""
-    from ..models import Assessment, Indicator, IndicatorValue
-
-    if not city_ids:
-        return []
-    return [
-        (city_id, key, value)
-        for city_id, key, value in db.session.execute(
-            select(Assessment.city_id, Indicator.key, IndicatorValue.value)
-            .join(Assessment, IndicatorValue.assessment_id == Assessment.id)
-            .join(Indicator, IndicatorValue.indicator_id == Indicator.id)
-            .where(Assessment.round_id == round_.id, Assessment.city_id.in_(list(city_ids)))
-        )
-    ]
 
 
 # targets ------------------------------------------------------------------------------------------

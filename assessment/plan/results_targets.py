@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import scoring
+from ..indicators.queries import round_values
 from ..models import City, Round, TargetKind
 from .queries import (
     TargetState,
     aimed_targets,
     radar_targets,
-    round_indicator_values,
     target_keys,
     target_states,
     today,
@@ -59,7 +59,7 @@ def results_targets(round_: Round, city: City, result: scoring.CityResult) -> di
         for area in round_.questionnaire.areas
     ]
     questions = [s for s in states if s.target.kind == TargetKind.QUESTION]
-    values = {key: value for _city, key, value in round_indicator_values(round_, [city.id])}
+    values = {found.key: found.value for found in round_values(round_, [city.id])}
     indicators = [
         IndicatorTargetRow(
             spec.key,
