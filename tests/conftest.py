@@ -44,6 +44,7 @@ from .playwright_support import (  # noqa: F401  (Playwright fixtures and their 
     pytest_terminal_summary,
 )
 
+
 def own_database_per_process() -> None:
     """Under pytest-xdist, point ``DMAT_TEST_DATABASE_URL`` at this process's own PostgreSQL
     database (the named one with the worker's name appended), creating it when it is missing.
