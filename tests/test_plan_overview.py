@@ -116,12 +116,12 @@ def test_every_demo_city_has_a_plan(demo):
 def test_a_page_scores_each_round_once(demo, monkeypatch):
     """round_figures' memo: asking again for the same round and cities reads and scores nothing
     again (the submitted city's stored scores, the city in progress's answers)."""
-    import assessment.plan.queries as queries
+    import assessment.plan.figures as figures
     from assessment import stored_scores
     from assessment.demo import IN_PROGRESS_2022
 
     calls = []
-    read, scored = stored_scores.submitted_scores, queries.round_scores
+    read, scored = stored_scores.submitted_scores, figures.round_scores
 
     def counted_read(round_, city_ids):
         calls.append(("stored", round_.name))
@@ -132,12 +132,12 @@ def test_a_page_scores_each_round_once(demo, monkeypatch):
         return scored(round_, city_ids, **kwargs)
 
     monkeypatch.setattr(stored_scores, "submitted_scores", counted_read)
-    monkeypatch.setattr(queries, "round_scores", counted_scoring)
+    monkeypatch.setattr(figures, "round_scores", counted_scoring)
     follow_up = round_named("2022 follow-up")
     assert "Sofia" in IN_PROGRESS_2022 and "Vilnius" not in IN_PROGRESS_2022
     cities = {city_named("Sofia").id, city_named("Vilnius").id}
     memo: dict = {}
-    first = queries.round_figures([follow_up], cities, memo)
-    again = queries.round_figures([follow_up], cities, memo)
+    first = figures.round_figures([follow_up], cities, memo)
+    again = figures.round_figures([follow_up], cities, memo)
     assert calls == [("stored", "2022 follow-up"), ("scored", "2022 follow-up", 1)]
     assert again == first and len(first) == 2

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from assessment import stored_scores
 from assessment.extensions import db
 from assessment.models import Assessment, AssessmentStatus, Role
-from assessment.plan.queries import round_figures
+from assessment.plan.figures import round_figures
 from assessment.results import round_scores
 from assessment.survey.operations import reopen_assessment, store_missing_scores
 from tests.conftest import csrf_token, login

@@ -9,14 +9,8 @@ from dataclasses import dataclass
 from .. import scoring
 from ..indicators.queries import round_values
 from ..models import City, Round, TargetKind
-from .queries import (
-    TargetState,
-    aimed_targets,
-    radar_targets,
-    target_keys,
-    target_states,
-    today,
-)
+from .figures import target_keys
+from .queries import TargetState, aimed_targets, radar_targets, target_states, today
 
 
 @dataclass(frozen=True)

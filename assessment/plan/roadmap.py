@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..models import Action, ActionStatus, City, Round, TargetKind
 from . import queries
+from .figures import target_keys
 
 #: the order in which the roadmap lists actions: what is under way first, what is over last
 STATUS_ORDER = (
@@ -34,7 +35,7 @@ def roadmap(city: City, round_: Round) -> dict:
     ]
     from .forms import STATUS_LABELS
 
-    keys = queries.target_keys(round_.questionnaire)
+    keys = target_keys(round_.questionnaire)
     titles = {index: spec.title for index, spec in keys.items()}
     return {
         "plan_titles": titles,

@@ -27,7 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..names import name_key
-from .queries import target_keys
+from .figures import target_keys
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 NUMBER = re.compile(r"[+-]?([0-9]{1,13}(\.[0-9]{0,10})?|\.[0-9]{1,10})")

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Action, ActionStatus, City, Role, TargetKind, User
 from ..web import fail, round_or_404
 from . import bp, operations, queries, targets
+from .figures import target_keys
 from .forms import OUTSIDE, STATUS_LABELS, ActionForm, FilterForm, ProgressForm
 
 
@@ -53,7 +54,7 @@ def _titles(city: City) -> dict[tuple[TargetKind, str], dict[str, str]]:
     """Titles of the areas and questions, as the city's most recent questionnaire gives them."""
     titles: dict[tuple[TargetKind, str], dict[str, str]] = {}
     for round_ in queries.city_rounds(city.id) or queries.rounds_in_order(_assessed(city)):
-        for index, spec in queries.target_keys(round_.questionnaire).items():
+        for index, spec in target_keys(round_.questionnaire).items():
             titles[index] = spec.title
     return titles
 
@@ -166,7 +167,7 @@ def _prefill(form: ActionForm, city: City) -> None:
     if round_id is None or not key:
         return
     round_ = round_or_404(round_id)
-    spec = queries.target_keys(round_.questionnaire).get((TargetKind.QUESTION, key))
+    spec = target_keys(round_.questionnaire).get((TargetKind.QUESTION, key))
     if spec is None:
         return
     language = str(get_locale())
