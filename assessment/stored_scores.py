@@ -39,20 +39,35 @@ def usable(stored: dict | None) -> bool:
     return isinstance(stored, dict) and stored.get("rules") == RULES
 
 
-def submitted_scores(round_: Round, city_ids: Collection[int]) -> dict[int, dict]:
-    """city id -> the stored scores of its submitted assessment in the round, for the cities
-    that have usable ones: one query."""
+PARTS = ("areas", "questions")
+
+
+def submitted_scores(
+    round_: Round, city_ids: Collection[int], parts: Collection[str] = PARTS
+) -> dict[int, dict]:
+    """city id -> the stored scores (of ``parts``: areas, questions) of its submitted
+    assessment in the round, for the cities that have usable ones: one query, which reads only
+    the parts asked for out of the stored JSON."""
     if not city_ids:
         return {}
-    rows = db.session.execute(
-        select(Assessment.city_id, Assessment.stored_scores).where(
+    wanted = [part for part in PARTS if part in parts]
+    rows = db.session.connection().execute(
+        select(
+            Assessment.city_id,
+            Assessment.stored_scores["rules"].as_integer(),
+            *(Assessment.stored_scores[part] for part in wanted),
+        ).where(
             Assessment.round_id == round_.id,
             Assessment.status == AssessmentStatus.SUBMITTED,
             Assessment.stored_scores.is_not(None),
             Assessment.city_id.in_(list(city_ids)),
         )
     )
-    return {city_id: stored for city_id, stored in rows if usable(stored)}
+    return {
+        city_id: dict(zip(wanted, found, strict=True))
+        for city_id, rules, *found in rows
+        if rules == RULES
+    }
 
 
 def scores_to_store(round_: Round, city_ids: Collection[int] | None = None) -> dict[int, dict]:

@@ -123,9 +123,9 @@ def test_a_page_scores_each_round_once(demo, monkeypatch):
     calls = []
     read, scored = stored_scores.submitted_scores, figures.round_scores
 
-    def counted_read(round_, city_ids):
+    def counted_read(round_, city_ids, *parts):
         calls.append(("stored", round_.name))
-        return read(round_, city_ids)
+        return read(round_, city_ids, *parts)
 
     def counted_scoring(round_, city_ids, **kwargs):
         calls.append(("scored", round_.name, len(city_ids)))

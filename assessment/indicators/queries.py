@@ -51,7 +51,7 @@ def round_values(round_: Round, city_ids: Collection[int] | None = None) -> list
         if not city_ids:
             return []
         query = query.where(Assessment.city_id.in_(list(city_ids)))
-    return [RoundValue(*row) for row in db.session.execute(query)]
+    return [RoundValue(*row) for row in db.session.connection().execute(query)]
 
 
 @dataclass(frozen=True)

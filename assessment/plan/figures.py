@@ -104,11 +104,11 @@ def round_figures(
             figures.update(memo[remembered])
             continue
         own_round: Figures = {}
-        stored = stored_scores.submitted_scores(round_, cities) if areas or questions else {}
+        parts = [part for part, wanted in (("areas", areas), ("questions", questions)) if wanted]
+        stored = stored_scores.submitted_scores(round_, cities, parts) if parts else {}
         for city_id, scores in stored.items():
             own_round[(round_.id, city_id)] = _figures_of(
-                scores["areas"].items() if areas else (),
-                scores["questions"].items() if questions else (),
+                scores.get("areas", {}).items(), scores.get("questions", {}).items()
             )
         unstored = cities.difference(stored)
         if unstored and (areas or questions):

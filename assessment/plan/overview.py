@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, union_all
 
 from ..extensions import db
 from ..models import Action, ActionStatus, Assessment, AssessmentStatus, City, Round, Target
@@ -94,33 +94,38 @@ def plans_overview(
         query = query.where(City.country == country)
     rows = {
         city_id: CityPlan(CityName(city_id, name, country), status == AssessmentStatus.SUBMITTED)
-        for city_id, name, country, status in db.session.execute(query.order_by(City.name))
+        for city_id, name, country, status in db.session.connection().execute(
+            query.order_by(City.name)
+        )
     }
     in_round = select(Assessment.city_id).where(Assessment.round_id == round_.id)
     overdue = case((and_(Action.due_on < on, Action.status.not_in(CLOSED)), 1), else_=0)
-    counts = db.session.execute(
-        select(
-            Action.city_id, Action.status, func.count(), func.sum(overdue),
-            func.max(Action.updated_at),
-        )
+    counts = db.session.connection().execute(
+        select(Action.city_id, Action.status, func.count(), func.sum(overdue))
         .where(Action.city_id.in_(in_round))
         .group_by(Action.city_id, Action.status)
-    )  # fmt: skip
-    for city_id, status, count, late, changed in counts:
+    )
+    for city_id, status, count, late in counts:
         row = rows.get(city_id)
         if row is None:
             continue
         row.actions[ActionStatus(status).value] += count
         row.actions["total"] += count
         row.actions["overdue"] += int(late or 0)
-        row.last_update = _later(row.last_update, changed)
-    for city_id, changed in db.session.execute(
-        select(Target.city_id, func.max(Target.updated_at))
-        .where(Target.baseline_round_id == round_.id, Target.city_id.in_(in_round))
-        .group_by(Target.city_id)
+    # the last change: to any of the city's actions, or to a target set on this round
+    changes = union_all(
+        select(Action.city_id.label("city_id"), Action.updated_at.label("changed")).where(
+            Action.city_id.in_(in_round)
+        ),
+        select(Target.city_id, Target.updated_at).where(
+            Target.baseline_round_id == round_.id, Target.city_id.in_(in_round)
+        ),
+    ).subquery()
+    for city_id, changed in db.session.connection().execute(
+        select(changes.c.city_id, func.max(changes.c.changed)).group_by(changes.c.city_id)
     ):
         if city_id in rows:
-            rows[city_id].last_update = _later(rows[city_id].last_update, changed)
+            rows[city_id].last_update = _later(None, changed)
     for city_id, statuses in queries.target_statuses(round_, on).items():
         if city_id in rows:
             for status in statuses:

@@ -94,7 +94,7 @@ def target_statuses(baseline: Round, on: date | None = None) -> dict[int, list[s
     what the plans overview counts, read as plain rows, its later rounds' scores mostly as
     stored (``stored_scores``)."""
     on = on or today()
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(
             Target.city_id, Target.kind, Target.key, Target.value, Target.due_on
         ).where(Target.baseline_round_id == baseline.id)
@@ -108,8 +108,9 @@ def target_statuses(baseline: Round, on: date | None = None) -> dict[int, list[s
         kinds=frozenset(row.kind for row in rows),
     )
     found: dict[int, list[str]] = defaultdict(list)
+    baseline_id = baseline.id
     for row in rows:
-        found[row.city_id].append(measure(row, baseline, on)[-1])
+        found[row.city_id].append(measure.status(row, baseline_id, on))
     return found
 
 
@@ -130,8 +131,9 @@ class _Measure:
             select(Round).options(joinedload(Round.questionnaire))
         ).unique().all()  # fmt: skip
         self.keys_of = {b.id: target_keys(b.questionnaire) for b in baselines}
-        self.later = {b.id: later_rounds(b, rounds) for b in baselines}
-        wanted = {r for b in baselines for r in self.later[b.id]}
+        # each later round with its id: read once, not once per target
+        self.later = {b.id: [(r, r.id) for r in later_rounds(b, rounds)] for b in baselines}
+        wanted = {r for b in baselines for r, _id in self.later[b.id]}
         if baselines_scored:
             wanted |= set(baselines)
         self.figures = round_figures(rounds_in_order(wanted), city_ids, memo, kinds)
@@ -139,17 +141,11 @@ class _Measure:
     def __call__(self, target, baseline_round: Round, on: date):
         """(spec, figure, baseline, latest, gap, status) of a target (a ``Target`` or a row
         with its city_id, kind, key, value and due_on) set on ``baseline_round``."""
-        index = (target.kind, target.key)
-        spec = self.keys_of[baseline_round.id].get(index)
-        figure = spec.target_figure(target.value) if spec is not None else target.value
-        value = self.figures.get((baseline_round.id, target.city_id), {}).get(index)
+        index, baseline_id = (target.kind, target.key), baseline_round.id
+        spec, figure = self._figure(target, index, baseline_id)
+        value = self.figures.get((baseline_id, target.city_id), {}).get(index)
         baseline = RoundFigure(baseline_round, value)
-        latest = None
-        for round_ in self.later[baseline_round.id]:
-            value = self.figures.get((round_.id, target.city_id), {}).get(index)
-            if value is not None:
-                latest = RoundFigure(round_, value)
-                break
+        latest = self._latest(index, target.city_id, baseline_id)
         gap, status = scoring.target_progress(
             figure,
             baseline.value,
@@ -159,6 +155,32 @@ class _Measure:
             spec.direction if spec is not None else scoring.HIGHER,
         )
         return spec, figure, baseline, latest, gap, status
+
+    def status(self, target, baseline_id: int, on: date) -> str:
+        """The status alone, which needs no baseline figure (the plans overview's 5,000)."""
+        index = (target.kind, target.key)
+        spec, figure = self._figure(target, index, baseline_id)
+        latest = self._latest(index, target.city_id, baseline_id)
+        return scoring.target_progress(
+            figure,
+            None,
+            latest.value if latest else None,
+            target.due_on,
+            on,
+            spec.direction if spec is not None else scoring.HIGHER,
+        ).status
+
+    def _figure(self, target, index, baseline_id: int) -> tuple[TargetKey | None, float]:
+        spec = self.keys_of[baseline_id].get(index)
+        return spec, spec.target_figure(target.value) if spec is not None else target.value
+
+    def _latest(self, index, city_id: int, baseline_id: int) -> RoundFigure | None:
+        """The figure of the most recent later round in which the city has one."""
+        for round_, round_id in self.later[baseline_id]:
+            value = self.figures.get((round_id, city_id), {}).get(index)
+            if value is not None:
+                return RoundFigure(round_, value)
+        return None
 
 
 # actions ------------------------------------------------------------------------------------------
