@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -91,21 +91,9 @@ def city_history(city_id: int) -> list[HistoryRow]:
         .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
         .where(Assessment.city_id == city_id)
     ).all()
-    # columns 5, 10, 11: the round's id, opening date and creation time; 4: the position
-    rows.sort(key=lambda row: (_order(row[5], row[10], row[11]), row[4]))
+    # a row has the round's id, opens_on and created_at: rule 10's order reads it as a round
+    rows.sort(key=lambda row: (round_order_key(row), row.position))
     return [HistoryRow(*row[:10]) for row in rows]
-
-
-def _order(round_id: int, opens_on: date | None, created_at: datetime) -> tuple[datetime, int]:
-    """Rule 10's order for a round read as columns (``rounds.round_order_key``)."""
-    return round_order_key(_Dated(round_id, opens_on, created_at))
-
-
-@dataclass(frozen=True)
-class _Dated:
-    id: int
-    opens_on: date | None
-    created_at: datetime
 
 
 def plan_indicators(city: City) -> list[dict]:
@@ -155,10 +143,10 @@ def latest_value_after(city: City, key: str, baseline: Round) -> LatestValue | N
         )
     ).all()
     after = round_order_key(baseline)
-    later = [row for row in found if _order(row.id, row.opens_on, row.created_at) > after]
+    later = [row for row in found if round_order_key(row) > after]
     if not later:
         return None
-    latest = max(later, key=lambda row: _order(row.id, row.opens_on, row.created_at))
+    latest = max(later, key=round_order_key)
     return LatestValue(latest.id, latest.name, latest.value)
 
 
@@ -182,14 +170,15 @@ def indicator_table(round_: Round, city_id: int) -> list[TableRow]:
     indicators = round_indicators(round_)
     if not indicators:
         return []
+    opened = round_order_key(round_)
     earlier = {
-        round_id
-        for (round_id, opens_on, created_at) in db.session.execute(
+        row.id
+        for row in db.session.execute(
             select(Round.id, Round.opens_on, Round.created_at)
             .join(Questionnaire, Round.questionnaire_id == Questionnaire.id)
             .where(Questionnaire.key == round_.questionnaire.key)
         )
-        if _order(round_id, opens_on, created_at) < round_order_key(round_)
+        if round_order_key(row) < opened
     }
     own: dict[str, HistoryRow] = {}
     before: dict[str, HistoryRow] = {}
