@@ -1,14 +1,14 @@
 """The figures rule 10 measures targets by: which keys of a questionnaire may have a target
 (``target_keys``), the city's figure for each key in a round (``round_figures``: area and
-question scores, indicator values), and the order of rounds (``round_opened``). One place for
-each, so that the pages, the PDF, the exports, the API and ``dmat plan`` agree.
+question scores, indicator values), and the rounds after a baseline (``later_rounds``, in the
+order of ``rounds.round_order_key``). One place for each, so that the pages, the PDF, the
+exports, the API and ``dmat plan`` agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from .. import scoring, stored_scores
 from ..indicators.queries import round_values
@@ -18,19 +18,13 @@ from ..rounds import round_order_key, rounds_in_order
 
 
 # rounds -------------------------------------------------------------------------------------------
-def round_opened(round_: Round) -> tuple[datetime, int]:
-    """Where a round stands in the order of rule 10 (``rounds.round_order_key``: its opening
-    date, else its creation time, then its id)."""
-    return round_order_key(round_)
-
-
 def later_rounds(baseline: Round, rounds: Iterable[Round]) -> list[Round]:
     """The rounds opened after ``baseline`` with a questionnaire of the same key, latest first."""
     key = baseline.questionnaire.key
     ordered = rounds_in_order(rounds)
-    position = round_opened(baseline)
+    position = round_order_key(baseline)
     return [
-        r for r in reversed(ordered) if round_opened(r) > position and r.questionnaire.key == key
+        r for r in reversed(ordered) if round_order_key(r) > position and r.questionnaire.key == key
     ]
 
 

@@ -18,13 +18,12 @@ from .. import scoring
 from ..columns import utcnow
 from ..extensions import db
 from ..models import Action, City, Round, Target, TargetKind
-from ..rounds import rounds_in_order
+from ..rounds import round_order_key, rounds_in_order
 from .figures import (
     ALL_KINDS,
     TargetKey,
     later_rounds,
     round_figures,
-    round_opened,
     target_keys,
 )
 
@@ -81,7 +80,7 @@ def target_states(
     for states in found.values():
         states.sort(
             key=lambda s: (
-                round_opened(s.target.baseline_round),
+                round_order_key(s.target.baseline_round),
                 KIND_ORDER[s.target.kind],
                 s.target.key,
             )
@@ -297,14 +296,14 @@ def aimed_targets(
     of_kind = [s for s in states if s.target.kind == kind]
     here = [s for s in of_kind if s.target.baseline_round_id == round_.id]
     if not here:
-        opened = round_opened(round_)
+        opened = round_order_key(round_)
         earlier = [
             s for s in of_kind
-            if round_opened(s.target.baseline_round) < opened
+            if round_order_key(s.target.baseline_round) < opened
             and s.target.baseline_round.questionnaire.key == round_.questionnaire.key
         ]  # fmt: skip
         if earlier:
-            latest = max(round_opened(s.target.baseline_round) for s in earlier)
+            latest = max(round_order_key(s.target.baseline_round) for s in earlier)
             here = [s for s in earlier if s.target.baseline_round_id == latest[1]]
     return here
 

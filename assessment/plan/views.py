@@ -19,6 +19,7 @@ from ..columns import parse_id
 from ..errors import DmatError
 from ..extensions import db
 from ..models import Action, ActionStatus, City, Role, TargetKind, User
+from ..rounds import rounds_in_order
 from ..web import fail, round_or_404
 from . import bp, operations, queries, targets
 from .figures import target_keys
@@ -53,7 +54,7 @@ def _may_update(action: Action) -> bool:
 def _titles(city: City) -> dict[tuple[TargetKind, str], dict[str, str]]:
     """Titles of the areas and questions, as the city's most recent questionnaire gives them."""
     titles: dict[tuple[TargetKind, str], dict[str, str]] = {}
-    for round_ in queries.city_rounds(city.id) or queries.rounds_in_order(_assessed(city)):
+    for round_ in queries.city_rounds(city.id) or rounds_in_order(_assessed(city)):
         for index, spec in target_keys(round_.questionnaire).items():
             titles[index] = spec.title
     return titles
