@@ -99,18 +99,20 @@ def round_figures(
             continue
         own_round: Figures = {}
         parts = [part for part, wanted in (("areas", areas), ("questions", questions)) if wanted]
-        stored = stored_scores.submitted_scores(round_, cities, parts) if parts else {}
-        for city_id, scores in stored.items():
-            own_round[(round_.id, city_id)] = _figures_of(
-                scores.get("areas", {}).items(), scores.get("questions", {}).items()
-            )
-        unstored = cities.difference(stored)
-        if unstored and (areas or questions):
-            for scores in round_scores(round_, unstored, agreement=False):
-                own_round[(round_.id, scores.city.id)] = _figures_of(
-                    ((key, area.score) for key, area in scores.result.areas.items()),
-                    scores.result.question_scores.items() if questions else (),
+        if parts:
+            stored = stored_scores.submitted_scores(round_, cities, parts)
+            for city_id, scores in stored.items():
+                own_round[(round_.id, city_id)] = _figures_of(
+                    scores.get("areas", {}).items(), scores.get("questions", {}).items()
                 )
+            unstored = cities.difference(stored)
+            if unstored:  # in progress (or stored under other rules): scored from the answers
+                for scores in round_scores(round_, unstored, agreement=False):
+                    result = scores.result
+                    own_round[(round_.id, scores.city.id)] = _figures_of(
+                        ((key, area.score) for key, area in result.areas.items()) if areas else (),
+                        result.question_scores.items() if questions else (),
+                    )
         if TargetKind.INDICATOR in kinds:
             for city_id, indicator, value, _source in round_values(round_, city_ids):
                 own_round.setdefault((round_.id, city_id), {})[

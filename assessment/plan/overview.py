@@ -66,14 +66,12 @@ SORT_COLUMNS = (
 )  # fmt: skip
 
 
-def _later(a: datetime | None, b: datetime | None) -> datetime | None:
-    if isinstance(b, str):  # SQLite returns aggregates of datetimes as text
-        b = datetime.fromisoformat(b)
-    if b is not None and b.tzinfo is None:
-        b = b.replace(tzinfo=UTC)
-    if a is None or (b is not None and b > a):
-        return b
-    return a
+def _as_utc(value: datetime | str | None) -> datetime | None:
+    if isinstance(value, str):  # SQLite returns aggregates of datetimes as text
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 def plans_overview(
@@ -125,7 +123,7 @@ def plans_overview(
         select(changes.c.city_id, func.max(changes.c.changed)).group_by(changes.c.city_id)
     ):
         if city_id in rows:
-            rows[city_id].last_update = _later(None, changed)
+            rows[city_id].last_update = _as_utc(changed)
     for city_id, statuses in queries.target_statuses(round_, on).items():
         if city_id in rows:
             for status in statuses:
