@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 
 from . import scoring
 from .extensions import db
@@ -35,11 +35,14 @@ def scores_json(result: scoring.CityResult) -> dict:
     }
 
 
-def usable(stored: dict | None) -> bool:
-    return isinstance(stored, dict) and stored.get("rules") == RULES
-
-
 PARTS = ("areas", "questions")
+# a submitted assessment whose stored scores may be read: stored, and under these rules
+USABLE = (
+    Assessment.status == AssessmentStatus.SUBMITTED,
+    Assessment.stored_scores.is_not(None),
+    # a set without "rules" (or not an object) reads as rules 0: not usable
+    func.coalesce(Assessment.stored_scores["rules"].as_integer(), 0) == RULES,
+)
 
 
 def submitted_scores(
@@ -52,22 +55,23 @@ def submitted_scores(
         return {}
     wanted = [part for part in PARTS if part in parts]
     rows = db.session.connection().execute(
-        select(
-            Assessment.city_id,
-            Assessment.stored_scores["rules"].as_integer(),
-            *(Assessment.stored_scores[part] for part in wanted),
-        ).where(
-            Assessment.round_id == round_.id,
-            Assessment.status == AssessmentStatus.SUBMITTED,
-            Assessment.stored_scores.is_not(None),
-            Assessment.city_id.in_(list(city_ids)),
+        select(Assessment.city_id, *(Assessment.stored_scores[part] for part in wanted)).where(
+            Assessment.round_id == round_.id, Assessment.city_id.in_(list(city_ids)), *USABLE
         )
     )
-    return {
-        city_id: dict(zip(wanted, found, strict=True))
-        for city_id, rules, *found in rows
-        if rules == RULES
-    }
+    return {city_id: dict(zip(wanted, found, strict=True)) for city_id, *found in rows}
+
+
+def missing_scores() -> dict[int, list[int]]:
+    """round id -> the cities whose submitted assessment has no usable stored scores."""
+    missing: dict[int, list[int]] = {}
+    for round_id, city_id in db.session.execute(
+        select(Assessment.round_id, Assessment.city_id).where(
+            Assessment.status == AssessmentStatus.SUBMITTED, ~and_(*USABLE)
+        )
+    ):
+        missing.setdefault(round_id, []).append(city_id)
+    return missing
 
 
 def scores_to_store(round_: Round, city_ids: Collection[int] | None = None) -> dict[int, dict]:

@@ -130,6 +130,11 @@ def test_scores_stored_under_other_rules_are_scored_again(demo):
     db.session.expire_all()
     assert db.session.get(Assessment, assessment.id).stored_scores == right
     assert store_missing_scores() == 0
+    # a set that names no rules at all is not read either
+    db.session.get(Assessment, assessment.id).stored_scores = {"areas": wrong["areas"]}
+    db.session.commit()
+    assert 99.0 not in round_figures([round_], [city.id])[(round_.id, city.id)].values()
+    assert store_missing_scores() == 1
 
 
 def test_only_a_submitted_assessment_has_stored_scores(app, plovdiv):

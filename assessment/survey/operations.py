@@ -214,16 +214,8 @@ def submit_assessment(
 def store_missing_scores() -> int:
     """Store the scores of every submitted assessment that has none (or has them under other
     rules: ``stored_scores.RULES``), scored from its answers; returns how many were stored."""
-    missing: dict[int, list[int]] = {}
-    for round_id, city_id, stored in db.session.execute(
-        select(Assessment.round_id, Assessment.city_id, Assessment.stored_scores).where(
-            Assessment.status == AssessmentStatus.SUBMITTED
-        )
-    ):
-        if not stored_scores.usable(stored):
-            missing.setdefault(round_id, []).append(city_id)
     stored = 0
-    for round_id, city_ids in missing.items():
+    for round_id, city_ids in stored_scores.missing_scores().items():
         rows = stored_scores.scores_to_store(db.session.get(Round, round_id), city_ids)
         db.session.execute(
             update(Assessment), [{"id": key, "stored_scores": value} for key, value in rows.items()]
