@@ -154,12 +154,15 @@ def overview(folder: Path, cities: int, runs: int):
 
         follow_up = round_named("2022 follow-up")
 
-        def group_by() -> None:
+        def actions_group_by() -> None:
             db.session.execute(
                 select(
                     Action.city_id, Action.status, func.count(), func.max(Action.updated_at)
                 ).group_by(Action.city_id, Action.status)
             ).all()
+
+        def group_by() -> None:
+            actions_group_by()
             db.session.execute(
                 select(Target.city_id, func.count(), func.max(Target.updated_at))
                 .where(Target.baseline_round_id == baseline.id)
@@ -170,11 +173,7 @@ def overview(folder: Path, cities: int, runs: int):
             """The rows the overview reads, each in one plain GROUP BY: the actions, and the
             targets with the city and its later-round assessment, whose stored scores a
             status is read from (rule 10: the latest scores)."""
-            db.session.execute(
-                select(
-                    Action.city_id, Action.status, func.count(), func.max(Action.updated_at)
-                ).group_by(Action.city_id, Action.status)
-            ).all()
+            actions_group_by()
             db.session.execute(
                 select(
                     City.id, City.name, func.count(), func.max(Target.updated_at),
