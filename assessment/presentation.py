@@ -87,6 +87,26 @@ def indicator_value_text(value: float | None, unit: str) -> str:
     return shown
 
 
+UNIT_LABELS = {
+    "percent": _l("percent, 0 to 100"),
+    "count": _l("a whole number"),
+    "rating": _l("a rating from 1 to 5"),
+    "days": _l("days"),
+    "number": _l("a number"),
+    "eur": _l("euros"),
+}
+
+
+def indicator_unit_text(unit: str) -> str:
+    """An indicator's unit as pages name it: "percent, 0 to 100", "a whole number"."""
+    return str(UNIT_LABELS.get(unit, unit))
+
+
+def indicator_direction_text(direction: str) -> str:
+    """Which way an indicator improves, as a sentence."""
+    return str(_l("Lower is better.") if direction == "lower" else _l("Higher is better."))
+
+
 def indicator_input(value: float | None) -> str:
     """A stored value as it goes back into a form field: every digit, never an exponent."""
     if value is None:
@@ -105,4 +125,6 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(stage_text, "stage")
     app.add_template_filter(localized, "localized")
     app.add_template_filter(indicator_value_text, "indicator_value")
+    app.add_template_filter(indicator_unit_text, "indicator_unit")
+    app.add_template_filter(indicator_direction_text, "indicator_direction")
     app.add_template_filter(indicator_input, "indicator_input")
